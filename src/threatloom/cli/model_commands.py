@@ -1,0 +1,83 @@
+"""`validate`, `init` and `schema`: working with the model file itself."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from threatloom.cli.output import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, console, fail, input_errors, print_problems
+
+ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("init")(init)
+    app.command("schema")(schema)
+
+
+def validate(
+    model: ModelArg,
+    output_format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    strict: Annotated[bool, typer.Option("--strict", help="Fail (exit 1) on lint warnings too.")] = False,
+) -> None:
+    """Check a model: schema, references and modelling smells. Exit 0 valid, 1 warnings under --strict, 2 invalid."""
+    if output_format not in ("text", "json"):
+        fail(f"unknown format {output_format!r}", "use text or json")
+    as_json = output_format == "json"
+    from threatloom.model import load_model
+    from threatloom.model.lint import lint
+
+    with input_errors(as_json):
+        loaded = load_model(model)
+    warnings = lint(loaded)
+    if as_json:
+        print_problems(warnings, as_json=True)
+    else:
+        print_problems(warnings)
+        counts = (f"{len(loaded.components)} components, {len(loaded.flows)} flows, "
+                  f"{len(loaded.assets)} assets, {len(loaded.zones)} zones")
+        colour = "yellow" if warnings else "green"
+        console().print(f"[{colour}]{model}: valid[/{colour}] ({counts}; {len(warnings)} warning"
+                        f"{'s' if len(warnings) != 1 else ''})")
+    if strict and warnings:
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the model in.")] = Path(),
+    name: Annotated[str, typer.Option(help="File name of the model.")] = "threatmodel.yaml",
+) -> None:
+    """Write a commented starter model that validates."""
+    from importlib.resources import files
+
+    from threatloom.atomic import write_text
+
+    target = directory / name
+    if target.exists():
+        fail(f"{target} already exists", "choose another --name or folder; nothing was overwritten")
+    starter = files("threatloom.model").joinpath("starter.yaml").read_text(encoding="utf-8")
+    write_text(target, starter)
+    console().print(f"[green]wrote {target}[/green]; next: threatloom validate {target}")
+
+
+def schema(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the model format (for editor completion)."""
+    from threatloom.model.json_schema import model_json_schema
+
+    text = json.dumps(model_json_schema(), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from threatloom.atomic import write_text
+
+    write_text(output, text)
+
+
+__all__ = ["EXIT_BAD_INPUT", "register"]

@@ -1,0 +1,89 @@
+"""Console output and exit codes: the only place problems become text and statuses."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from threatloom.errors import Problem
+
+EXIT_OK = 0
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+_consoles: dict[bool, Console] = {}
+
+
+def console(stderr: bool = False) -> Console:
+    if stderr not in _consoles:
+        from rich.console import Console
+
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return _consoles[stderr]
+
+
+def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps([p.as_dict() for p in problems], indent=2) + "\n")
+        return
+    err = console(stderr=True)
+    for p in problems:
+        colour = "red" if p.severity == "error" else "yellow"
+        hint = f" [dim]({p.hint})[/dim]" if p.hint else ""
+        err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {_escape(p.message)}"
+                  f"{_escape_hint(hint)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _escape_hint(hint: str) -> str:
+    # the hint wrapper is our markup; only its inner text needs escaping
+    if not hint:
+        return ""
+    inner = hint[len(" [dim](") : -len(")[/dim]")]
+    return f" [dim]({_escape(inner)})[/dim]"
+
+
+def fail(message: str, hint: str = "", code: int = EXIT_BAD_INPUT) -> NoReturn:
+    err = console(stderr=True)
+    err.print(f"[red]error[/red]: {_escape(message)}" + (f" [dim]({_escape(hint)})[/dim]" if hint else ""))
+    raise typer.Exit(code)
+
+
+@contextmanager
+def input_errors(as_json: bool = False) -> Iterator[None]:
+    """Turn the library's typed errors into messages and exit status 2."""
+    from threatloom.errors import InputError, ThreatloomError
+
+    try:
+        yield
+    except InputError as exc:
+        print_problems(exc.problems, as_json)
+        if not as_json:
+            n = sum(1 for p in exc.problems if p.severity == "error")
+            console(stderr=True).print(f"[red]{n} error{'s' if n != 1 else ''}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ThreatloomError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar on stderr; yields a function that advances it."""
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)

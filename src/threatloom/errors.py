@@ -1,0 +1,79 @@
+"""Typed errors that carry where in which file the problem is.
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """A place in a source file: 1-based line and column."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.column}"
+        return self.file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong (or smelly) in an input, with a hint on how to fix it."""
+
+    location: SourceLocation
+    message: str
+    hint: str = ""
+    code: str = "invalid"
+    severity: str = "error"  # "error" or "warning"
+    path: str = ""  # dotted path in the document, e.g. components[3].zone
+
+    def render(self) -> str:
+        text = f"{self.location}: {self.severity}: {self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "severity": self.severity,
+            "code": self.code,
+            "path": self.path,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class ThreatloomError(Exception):
+    """Base of every error threatloom raises on purpose."""
+
+
+@dataclass
+class InputError(ThreatloomError):
+    """An input file is invalid; holds every problem found, not only the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def single_problem(file: str | Path, message: str, hint: str = "", line: int = 0, column: int = 0,
+                   code: str = "invalid") -> InputError:
+    """An InputError with a single problem, for failures that stop reading at once."""
+    return InputError([Problem(SourceLocation(str(file), line, column), message, hint, code)])

@@ -1,0 +1,89 @@
+"""Modelling smells: the model is valid but probably not what its authors meant."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from threatloom.errors import Problem
+from threatloom.model.schema import Model
+from threatloom.model.vocabulary import Authentication, Classification, ElementType, Encryption
+
+
+def lint(model: Model) -> list[Problem]:
+    """Every warning for `model`, in the order the sections are written."""
+    return sorted(_warnings(model), key=lambda p: (p.location.file, p.location.line, p.location.column))
+
+
+def _warn(model: Model, key: str, code: str, message: str, hint: str) -> Problem:
+    return Problem(model.locate(key), message, hint, code, severity="warning")
+
+
+def _warnings(model: Model) -> Iterator[Problem]:
+    index = model.index
+    used_assets: set[str] = set()
+    for comp in model.components:
+        used_assets.update(comp.stores, comp.processes)
+        key = f"components/{comp.id}"
+        if comp.out_of_scope:
+            continue
+        if comp.zone is None:
+            yield _warn(model, key, "no-zone", f"component {comp.id!r} is in no trust zone",
+                        "set `zone:` so boundary crossings can be found")
+        if comp.type is ElementType.DATA_STORE:
+            restricted = [a for a in index.assets_at(comp.id) if a.classification is Classification.RESTRICTED]
+            if restricted and comp.encryption_at_rest is not True:
+                yield _warn(model, key, "store-unencrypted",
+                            f"data store {comp.id!r} holds restricted data ({restricted[0].id}) and records "
+                            "no encryption at rest", "set `encryption_at_rest: true` if it is, or fix it")
+        if not index.incoming.get(comp.id) and not index.outgoing.get(comp.id):
+            yield _warn(model, key, "isolated", f"component {comp.id!r} has no data flows",
+                        "connect it with a flow, or mark it out of scope")
+    for party in model.environment:
+        used_assets.update(party.receives)
+    for flow in model.flows:
+        used_assets.update(flow.data)
+        key = f"flows/{flow.id}"
+        crosses = index.elements[flow.source].zone != index.elements[flow.destination].zone
+        if crosses and flow.authentication in (Authentication.UNKNOWN,):
+            yield _warn(model, key, "flow-no-authentication",
+                        f"flow {flow.id!r} crosses a trust boundary and records no authentication",
+                        "set `authentication:` (use `none` if there truly is none)")
+        sensitive = [a for a in flow.data
+                     if index.assets[a].classification.rank >= Classification.CONFIDENTIAL.rank]
+        if crosses and sensitive and flow.encryption is Encryption.UNKNOWN:
+            yield _warn(model, key, "flow-no-encryption",
+                        f"flow {flow.id!r} carries {sensitive[0]!r} across a boundary and records no "
+                        "encryption in transit", "set `encryption:` (use `none` if there truly is none)")
+    for threat in model.threats:
+        used_assets.update(threat.assets)
+    for asset in model.assets:
+        key = f"assets/{asset.id}"
+        if asset.owner is None:
+            yield _warn(model, key, "asset-no-owner", f"asset {asset.id!r} has no owner",
+                        "set `owner:` so someone is accountable for it")
+        if asset.id not in used_assets:
+            yield _warn(model, key, "asset-unused", f"asset {asset.id!r} is not stored, processed or carried "
+                        "anywhere", "reference it from a component, flow or party, or remove it")
+    populated = {zone for zone, members in index.elements_in_zone.items() if members}
+    for actor in model.actors:
+        reaches = any(s in index.elements or _zone_has_elements(model, s, populated) for s in actor.starts_in)
+        if not reaches:
+            yield _warn(model, f"actors/{actor.id}", "actor-unused",
+                        f"actor {actor.id!r} starts only in empty zones, so it can reach nothing",
+                        "start it in a zone that holds elements, or remove it")
+    for i, decision in enumerate(model.decisions):
+        if decision.treatment.value == "accept" and not decision.justification:
+            yield _warn(model, f"decisions/{i}", "accept-no-justification",
+                        f"acceptance of {decision.threat!r} gives no justification",
+                        "say why the risk is acceptable")
+
+
+def _zone_has_elements(model: Model, zone_id: str, populated: set[str]) -> bool:
+    index = model.index
+    stack = [zone_id]
+    while stack:
+        zone = stack.pop()
+        if zone in populated:
+            return True
+        stack.extend(index.zone_children.get(zone, ()))
+    return False

@@ -1,0 +1,170 @@
+"""Load a model: read YAML (with includes), validate against the schema, resolve references.
+
+`load_model(path)` is the one function a Python caller needs. Every problem found is raised at once
+as an :class:`InputError` whose problems carry `file:line:column` and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from threatloom.errors import InputError, Problem, SourceLocation
+from threatloom.model.pydantic_errors import describe_validation_error
+from threatloom.model.references import check_references
+from threatloom.model.schema import FORMAT_VERSION, Model
+from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
+
+LIST_SECTIONS = ("assets", "actors", "zones", "environment", "components", "flows", "controls",
+                 "decisions", "threats", "reviews", "rules")
+ROOT_ONLY = ("system", "risk")
+MAX_INCLUDED_FILES = 200
+
+
+@dataclass
+class _Origin:
+    """Where each merged list item came from, so errors point into the right file."""
+
+    root: YamlDocument
+    items: dict[tuple[str, int], tuple[YamlDocument, tuple[str | int, ...]]] = field(default_factory=dict)
+
+    def locate(self, path: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
+        if len(path) >= 2 and isinstance(path[1], int) and (path[0], path[1]) in self.items:
+            document, prefix = self.items[(str(path[0]), path[1])]
+            return document.locate(prefix + path[2:], at_key=at_key)
+        return self.root.locate(path, at_key=at_key)
+
+
+def load_model(path: str | Path) -> Model:
+    """Load, validate and resolve the model at `path` (and every file it includes)."""
+    root_path = Path(path)
+    root = read_yaml(root_path)
+    merged, origin = _merge_includes(root, root_path)
+    return build_model(merged, origin)
+
+
+def load_model_text(text: str, name: str = "<model>") -> Model:
+    """Validate a model given as YAML text (no includes), e.g. from an importer or a test."""
+    document = parse_yaml(text, name)
+    merged, origin = _merge_includes(document, None)
+    return build_model(merged, origin)
+
+
+def build_model(merged: dict[str, Any], origin: _Origin) -> Model:
+    try:
+        model = Model.model_validate(merged)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, origin.locate)) from None
+    problems = check_references(model, origin.locate)
+    if problems:
+        raise InputError(problems)
+    model._sources.update(_element_sources(merged, origin))
+    return model
+
+
+def _merge_includes(root: YamlDocument, root_path: Path | None) -> tuple[dict[str, Any], _Origin]:
+    origin = _Origin(root)
+    problems: list[Problem] = []
+    merged: dict[str, Any] = {}
+    if not isinstance(root.data, dict):
+        raise InputError([Problem(root.locate(()), "a model must be a mapping of sections",
+                                  "start the file with `threatloom: 1` and a `system:` section",
+                                  "not-a-mapping")])
+    _check_version(root, problems)
+    seen: set[Path] = set()
+    if root_path is not None:
+        seen.add(root_path.resolve())
+    queue: list[tuple[YamlDocument, Path | None]] = [(root, root_path)]
+    while queue:
+        document, doc_path = queue.pop(0)
+        data = document.data
+        is_root = document is root
+        for key, value in data.items():
+            if key == "include":
+                queue.extend(_included(document, doc_path, value, seen, problems))
+            elif key in LIST_SECTIONS and isinstance(value, list):
+                bucket = merged.setdefault(key, [])
+                for i, item in enumerate(value):
+                    origin.items[(key, len(bucket))] = (document, (key, i))
+                    bucket.append(item)
+            elif is_root:
+                merged[key] = value
+            elif key == "threatloom":
+                continue
+            elif key in ROOT_ONLY:
+                problems.append(Problem(document.locate((key,), at_key=True),
+                                        f"`{key}` may only appear in the main model file",
+                                        "move it to the file you load", "include-section"))
+            else:
+                merged.setdefault(key, value)  # the schema reports it (wrong type or unknown key)
+        if len(seen) > MAX_INCLUDED_FILES:
+            problems.append(Problem(root.locate(("include",), at_key=True),
+                                    f"more than {MAX_INCLUDED_FILES} included files", "merge some files",
+                                    "too-many-includes"))
+            break
+    if problems:
+        raise InputError(problems)
+    return merged, origin
+
+
+def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
+    version = document.data.get("threatloom") if isinstance(document.data, dict) else None
+    if version is None:
+        problems.append(Problem(document.locate(()), "missing `threatloom:` format version",
+                                f"add `threatloom: {FORMAT_VERSION}` as the first line", "version"))
+    elif version != FORMAT_VERSION:
+        problems.append(Problem(document.locate(("threatloom",)),
+                                f"unsupported format version {version!r}",
+                                f"this threatloom reads version {FORMAT_VERSION}", "version"))
+
+
+def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: set[Path],
+              problems: list[Problem]) -> list[tuple[YamlDocument, Path | None]]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append(Problem(document.locate(("include",)), "`include` must be a list of file paths",
+                                "write `include: [other.yaml]`", "include"))
+        return []
+    if doc_path is None:
+        problems.append(Problem(document.locate(("include",)), "`include` needs a model read from a file",
+                                "load the model with load_model(path)", "include"))
+        return []
+    found: list[tuple[YamlDocument, Path | None]] = []
+    for i, name in enumerate(value):
+        target = (doc_path.parent / name).resolve()
+        where = document.locate(("include", i))
+        if target in seen:
+            problems.append(Problem(where, f"{name!r} is included more than once (or in a cycle)",
+                                    "include each file once", "include-cycle"))
+            continue
+        if not target.is_file():
+            close = difflib.get_close_matches(name, [p.name for p in doc_path.parent.glob("*.y*ml")], 1)
+            hint = f"did you mean {close[0]!r}?" if close else "paths are relative to the including file"
+            problems.append(Problem(where, f"included file {name!r} not found", hint, "include-missing"))
+            continue
+        seen.add(target)
+        try:
+            included = read_yaml(target)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        if not isinstance(included.data, dict):
+            problems.append(Problem(included.locate(()), "an included file must be a mapping of sections",
+                                    "start it with `threatloom: 1`", "not-a-mapping"))
+            continue
+        _check_version(included, problems)
+        found.append((included, target))
+    return found
+
+
+def _element_sources(merged: dict[str, Any], origin: _Origin) -> dict[str, SourceLocation]:
+    """Source location of every identified item, keyed `section/id` (or `section/index`)."""
+    sources: dict[str, SourceLocation] = {"": origin.root.locate(())}
+    for section in LIST_SECTIONS:
+        for i, item in enumerate(merged.get(section) or ()):
+            key = item.get("id", i) if isinstance(item, dict) else i
+            sources[f"{section}/{key}"] = origin.locate((section, i))
+    return sources

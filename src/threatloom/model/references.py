@@ -1,0 +1,121 @@
+"""Check that every ID a model refers to exists, and that no ID is defined twice."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from threatloom.errors import Problem, SourceLocation
+from threatloom.model.schema import Model
+
+Locator = Callable[..., SourceLocation]
+
+
+class _Checker:
+    def __init__(self, model: Model, locate: Locator) -> None:
+        self.model = model
+        self.locate = locate
+        self.problems: list[Problem] = []
+
+    def unique(self, namespace: str, entries: Iterable[tuple[str, tuple[Any, ...]]]) -> set[str]:
+        seen: dict[str, tuple[Any, ...]] = {}
+        for ident, path in entries:
+            if ident in seen:
+                first = self.locate(seen[ident])
+                self.problems.append(Problem(
+                    self.locate((*path, "id")), f"duplicate {namespace} ID {ident!r}",
+                    f"first defined at {first}; IDs must be unique", "duplicate-id", path=_dotted(path)))
+            else:
+                seen[ident] = path
+        return set(seen)
+
+    def refer(self, kind: str, value: str, known: set[str], path: tuple[Any, ...]) -> None:
+        if value in known:
+            return
+        close = difflib.get_close_matches(value, sorted(known), 1, 0.6)
+        hint = f"did you mean {close[0]!r}?" if close else (
+            f"define it under `{kind}s`" if known else f"the model defines no {kind}s yet")
+        self.problems.append(Problem(self.locate(path), f"unknown {kind} {value!r}", hint,
+                                     "unknown-reference", path=_dotted(path)))
+
+    def refer_all(self, kind: str, values: Iterable[str], known: set[str], path: tuple[Any, ...]) -> None:
+        for i, value in enumerate(values):
+            self.refer(kind, value, known, (*path, i))
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def check_references(model: Model, locate: Locator) -> list[Problem]:
+    """Every problem with IDs and references in `model`, located through `locate`."""
+    c = _Checker(model, locate)
+    # Elements, flows and zones share one namespace: actors start in either, threats name them all.
+    c.unique("element", [
+        *((z.id, ("zones", i)) for i, z in enumerate(model.zones)),
+        *((e.id, ("components", i)) for i, e in enumerate(model.components)),
+        *((p.id, ("environment", i)) for i, p in enumerate(model.environment)),
+        *((f.id, ("flows", i)) for i, f in enumerate(model.flows)),
+    ])
+    zones = {z.id for z in model.zones}
+    elements = {e.id for e in model.components} | {p.id for p in model.environment}
+    flows = {f.id for f in model.flows}
+    assets = c.unique("asset", ((a.id, ("assets", i)) for i, a in enumerate(model.assets)))
+    actors = c.unique("actor", ((a.id, ("actors", i)) for i, a in enumerate(model.actors)))
+    controls = c.unique("control", ((x.id, ("controls", i)) for i, x in enumerate(model.controls)))
+    c.unique("threat", ((t.id, ("threats", i)) for i, t in enumerate(model.threats)))
+    c.unique("objective", ((o.id, ("system", "objectives", i))
+                           for i, o in enumerate(model.system.objectives)))
+
+    for i, zone in enumerate(model.zones):
+        if zone.parent is not None:
+            c.refer("zone", zone.parent, zones, ("zones", i, "parent"))
+    _check_zone_cycles(c)
+    for i, comp in enumerate(model.components):
+        path = ("components", i)
+        if comp.zone is not None:
+            c.refer("zone", comp.zone, zones, (*path, "zone"))
+        c.refer_all("asset", comp.stores, assets, (*path, "stores"))
+        c.refer_all("asset", comp.processes, assets, (*path, "processes"))
+        c.refer_all("control", comp.controls, controls, (*path, "controls"))
+    for i, party in enumerate(model.environment):
+        path = ("environment", i)
+        if party.zone is not None:
+            c.refer("zone", party.zone, zones, (*path, "zone"))
+        c.refer_all("asset", party.receives, assets, (*path, "receives"))
+        c.refer_all("element", party.access, elements, (*path, "access"))
+    for i, flow in enumerate(model.flows):
+        path = ("flows", i)
+        c.refer("element", flow.source, elements, (*path, "source"))
+        c.refer("element", flow.destination, elements, (*path, "destination"))
+        if flow.source == flow.destination:
+            c.problems.append(Problem(locate((*path, "destination")),
+                                      f"flow {flow.id!r} goes from {flow.source!r} to itself",
+                                      "a flow joins two different elements", "self-flow"))
+        c.refer_all("asset", flow.data, assets, (*path, "data"))
+        c.refer_all("control", flow.controls, controls, (*path, "controls"))
+    for i, actor in enumerate(model.actors):
+        c.refer_all("zone or element", actor.starts_in, zones | elements, ("actors", i, "starts_in"))
+    for i, threat in enumerate(model.threats):
+        path = ("threats", i)
+        if threat.actor is not None:
+            c.refer("actor", threat.actor, actors, (*path, "actor"))
+        c.refer_all("asset", threat.assets, assets, (*path, "assets"))
+        c.refer_all("element or flow", threat.elements, elements | flows, (*path, "elements"))
+    return c.problems
+
+
+def _check_zone_cycles(c: _Checker) -> None:
+    parents = {z.id: z.parent for z in c.model.zones}
+    for i, zone in enumerate(c.model.zones):
+        seen = {zone.id}
+        current = zone.parent
+        while current is not None and current in parents:
+            if current in seen:
+                c.problems.append(Problem(c.locate(("zones", i, "parent")),
+                                          f"zone {zone.id!r} is nested inside itself",
+                                          "zone parents must form a tree", "zone-cycle"))
+                break
+            seen.add(current)
+            current = parents[current]

@@ -1,0 +1,205 @@
+"""Safe YAML reading that keeps source positions.
+
+YAML is composed into nodes (libyaml when available, never a constructor that builds arbitrary
+objects), then turned into plain data with bounds on size, depth and alias expansion. The node tree
+is kept so that any later error can be located by its path without storing a position per value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from threatloom.errors import InputError, Problem, SourceLocation, single_problem
+
+try:  # libyaml's composer is an order of magnitude faster; fall back to pure Python where absent
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 64
+MAX_NODES = 8_000_000
+MAX_ALIAS_VALUES = 100_000  # values reached again through aliases: stops "billion laughs" early
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
+
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+
+@dataclass
+class YamlDocument:
+    """Plain data read from one file, with its node tree kept for locating errors."""
+
+    path: str
+    data: Any
+    root: yaml.Node | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def locate(self, keys: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
+        """Where the value at `keys` was written; with `at_key`, where its key was."""
+        node = self.root
+        mark = node.start_mark if node is not None else None
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                found = next(((k, v) for k, v in node.value if k.value == key), None)
+                if found is None:
+                    break
+                key_node, node = found
+                mark = key_node.start_mark if at_key else node.start_mark
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+                node = node.value[key]
+                mark = node.start_mark
+            else:
+                break
+        if mark is None:
+            return SourceLocation(self.path)
+        return SourceLocation(self.path, mark.line + 1, mark.column + 1)
+
+
+def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
+    """Read one YAML file into plain data; raise InputError with a location when it is not usable."""
+    display = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise single_problem(display, f"cannot read the file: {exc.strerror}",
+                             "check the path and its permissions", code="io") from exc
+    if size > max_bytes:
+        raise single_problem(display, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
+                             "split the model with `include:`", code="too-large")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise single_problem(display, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8",
+                             code="encoding") from exc
+    return parse_yaml(text, display)
+
+
+def parse_yaml(text: str, display: str) -> YamlDocument:
+    """Parse YAML text (one document) into plain data, keeping its node tree."""
+    try:
+        nodes = list(_compose_all(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        raise single_problem(display, message, "check indentation, quoting and the `:` after each key",
+                             line, column, code="yaml-syntax") from exc
+    except yaml.YAMLError as exc:
+        raise single_problem(display, f"YAML error: {exc}", code="yaml-syntax") from exc
+    except RecursionError as exc:
+        raise single_problem(display, "YAML nested too deeply", f"keep nesting under {MAX_DEPTH} levels",
+                             code="too-deep") from exc
+    if len(nodes) > 1:
+        mark = nodes[1].start_mark
+        raise single_problem(display, "more than one YAML document in the file",
+                             "use one document per file and join files with `include:`",
+                             mark.line + 1, mark.column + 1, code="multiple-documents")
+    root = nodes[0] if nodes else None
+    document = YamlDocument(display, None, root)
+    if root is not None:
+        document.data = _Converter(document).convert(root, 0)
+    if document.problems:
+        raise InputError(document.problems)
+    return document
+
+
+def _compose_all(text: str) -> Iterator[yaml.Node]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()
+
+
+class _Converter:
+    """Turns composed nodes into dicts, lists and scalars, enforcing the bounds."""
+
+    def __init__(self, document: YamlDocument) -> None:
+        self.document = document
+        self.visits = 0
+        self.alias_values = 0
+        self.seen: set[int] = set()
+
+    def _problem(self, node: yaml.Node, message: str, hint: str, code: str) -> None:
+        mark = node.start_mark
+        self.document.problems.append(Problem(
+            SourceLocation(self.document.path, mark.line + 1, mark.column + 1), message, hint, code))
+
+    def convert(self, node: yaml.Node, depth: int, aliased: bool = False) -> Any:
+        self.visits += 1
+        if isinstance(node, yaml.CollectionNode):
+            aliased = aliased or id(node) in self.seen
+            self.seen.add(id(node))
+        if aliased:
+            self.alias_values += 1
+            if self.alias_values > MAX_ALIAS_VALUES:
+                self._problem(node, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
+                              "remove alias chains (`*name`) that multiply content", "too-large")
+                raise InputError(self.document.problems)
+        if self.visits > MAX_NODES:
+            self._problem(node, f"document expands to more than {MAX_NODES:,} values",
+                          "remove alias chains (`*name`) that multiply content", "too-large")
+            raise InputError(self.document.problems)
+        if depth > MAX_DEPTH:
+            self._problem(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure",
+                          "too-deep")
+            raise InputError(self.document.problems)
+        if node.tag not in _KNOWN_TAGS:
+            self._problem(node, f"unsupported YAML tag {node.tag!r}",
+                          "remove the `!tag`; model files hold plain values only", "yaml-tag")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth, aliased)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.convert(item, depth + 1, aliased) for item in node.value]
+        return self._scalar(node)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int, aliased: bool) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._problem(key_node, "merge keys (`<<`) are not supported",
+                              "write the keys out, or use `include:` to share parts", "yaml-merge")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._problem(key_node, "a key must be plain text", "write `name: value`", "yaml-key")
+                continue
+            key = key_node.value
+            if key in result:
+                self._problem(key_node, f"duplicate key {key!r}",
+                              "each key may appear once in a mapping; remove or merge the repeats",
+                              "duplicate-key")
+                continue
+            result[key] = self.convert(value_node, depth + 1, aliased)
+        return result
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        tag = node.tag
+        if tag in (_STR, _TIMESTAMP):  # dates stay text; the schema parses them
+            return node.value
+        if tag == _NULL:
+            return None
+        if tag == _BOOL:
+            return _scalar_constructor.construct_yaml_bool(node)
+        if tag == _INT:
+            return _scalar_constructor.construct_yaml_int(node)
+        value = _scalar_constructor.construct_yaml_float(node)
+        if math.isnan(value) or math.isinf(value):
+            self._problem(node, "not a finite number", "write an ordinary number", "yaml-number")
+        return value
