@@ -1,0 +1,177 @@
+"""Load the controls catalog and rule files (built-in, then the user's), compiling every condition.
+
+Errors anywhere (schema, unknown fact or value, unknown control, duplicate rule ID) are collected and
+raised together as one InputError with file:line:column locations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
+from threatloom.engine.conditions import ConditionError, Predicate, compile_condition
+from threatloom.errors import InputError, Problem
+from threatloom.model.pydantic_errors import describe_validation_error
+from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
+
+MAX_RULE_FILES = 500
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledAdjustment:
+    spec: Adjustment
+    test: Predicate
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule with its conditions compiled, and where it came from."""
+
+    rule: Rule
+    when: Predicate
+    likelihood: tuple[CompiledAdjustment, ...]
+    impact: tuple[CompiledAdjustment, ...]
+    origin: str
+    builtin: bool
+
+
+@dataclass
+class Catalog:
+    controls: dict[str, CatalogControl]
+    rules: dict[str, CompiledRule] = field(default_factory=dict)
+    disabled: dict[str, str] = field(default_factory=dict)  # rule ID -> file that disabled it
+
+    def active_rules(self) -> list[CompiledRule]:
+        return [r for rid, r in sorted(self.rules.items()) if rid not in self.disabled]
+
+
+def _builtin_dir() -> Path:
+    return Path(str(files("threatloom.catalog").joinpath("data")))
+
+
+def _validate(document: YamlDocument, cls: type[BaseModel]) -> Any:
+    try:
+        return cls.model_validate(document.data)
+    except ValidationError as exc:
+        raise InputError(describe_validation_error(exc, document.locate, root=cls)) from None
+
+
+def load_controls(path: Path | None = None) -> dict[str, CatalogControl]:
+    document = read_yaml(path or _builtin_dir() / "controls.yaml")
+    parsed: ControlFile = _validate(document, ControlFile)
+    controls: dict[str, CatalogControl] = {}
+    problems = []
+    for i, control in enumerate(parsed.controls):
+        if control.id in controls:
+            problems.append(Problem(document.locate(("controls", i, "id")),
+                                    f"duplicate control ID {control.id!r}", "IDs must be unique",
+                                    "duplicate-id"))
+        controls[control.id] = control
+    if problems:
+        raise InputError(problems)
+    return controls
+
+
+def rule_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into their *.yaml files, sorted so that load order is stable."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*.y*ml") if p.is_file()))
+        else:
+            found.append(path)
+    if len(found) > MAX_RULE_FILES:
+        raise InputError([Problem(_loc(found[0]), f"more than {MAX_RULE_FILES} rule files",
+                                  "merge some of them", "too-many-files")])
+    return found
+
+
+def _loc(path: Path) -> Any:
+    from threatloom.errors import SourceLocation
+
+    return SourceLocation(str(path))
+
+
+def load_catalog(user_rules: Iterable[Path] = (), *, builtin: bool = True) -> Catalog:
+    """The built-in catalog plus the user's rule files or folders, in order."""
+    catalog = Catalog(controls=load_controls())
+    sources: list[tuple[Path, bool]] = []
+    if builtin:
+        sources.extend((p, True) for p in rule_files([_builtin_dir() / "rules"]))
+    sources.extend((p, False) for p in rule_files(user_rules))
+    problems: list[Problem] = []
+    for path, is_builtin in sources:
+        try:
+            add_rule_file(catalog, read_yaml(path), is_builtin)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return catalog
+
+
+def load_rules_text(catalog: Catalog, text: str, name: str = "<rules>") -> None:
+    """Add rules given as YAML text to `catalog` (for tests and embedding)."""
+    add_rule_file(catalog, parse_yaml(text, name), builtin=False)
+
+
+def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> None:
+    parsed: RuleFile = _validate(document, RuleFile)
+    problems: list[Problem] = []
+    for i, rid in enumerate(parsed.disable):
+        if rid not in catalog.rules:
+            problems.append(Problem(document.locate(("disable", i)), f"cannot disable unknown rule {rid!r}",
+                                    "check the ID with `threatloom rules list`", "unknown-rule"))
+        catalog.disabled[rid] = document.path
+    for i, rule in enumerate(parsed.rules):
+        path: tuple[Any, ...] = ("rules", i)
+        try:
+            compiled = _compile(rule, path, document, builtin)
+        except ConditionError as exc:
+            problems.append(exc.problem)
+            continue
+        for j, control in enumerate(rule.controls):
+            if control not in catalog.controls:
+                import difflib
+
+                close = difflib.get_close_matches(control, list(catalog.controls), 1, 0.6)
+                problems.append(Problem(document.locate((*path, "controls", j)),
+                                        f"unknown control {control!r}",
+                                        f"did you mean {close[0]!r}?" if close else "see the controls catalog",
+                                        "unknown-control"))
+        existing = catalog.rules.get(rule.id)
+        if existing is not None and not rule.override:
+            problems.append(Problem(document.locate((*path, "id")), f"rule {rule.id!r} is already defined",
+                                    f"in {existing.origin}; set `override: true` to replace it",
+                                    "duplicate-id"))
+            continue
+        catalog.rules[rule.id] = compiled
+    if problems:
+        raise InputError(problems)
+
+
+def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin: bool) -> CompiledRule:
+    def locate(p: tuple[Any, ...]) -> Any:
+        return document.locate(p)
+
+    scope = rule.applies_to
+
+    def adjustments(section: str, items: tuple[Adjustment, ...]) -> tuple[CompiledAdjustment, ...]:
+        return tuple(
+            CompiledAdjustment(a, compile_condition(a.when, scope, (*path, section, "adjust", k, "when"), locate))
+            for k, a in enumerate(items))
+
+    return CompiledRule(
+        rule=rule,
+        when=compile_condition(rule.when, scope, (*path, "when"), locate),
+        likelihood=adjustments("likelihood", rule.likelihood.adjust),
+        impact=adjustments("impact", rule.impact.adjust),
+        origin=f"{document.locate((*path, 'id'))}",
+        builtin=builtin,
+    )

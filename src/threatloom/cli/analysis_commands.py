@@ -1,0 +1,164 @@
+"""`analyze` and `rules`: find threats, and explain the rules that find them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from threatloom.cli.output import console, fail, input_errors, print_problems
+
+if TYPE_CHECKING:
+    from threatloom.engine.threat import Analysis
+
+ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
+RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule file or folder (repeatable).")]
+
+rules_app = typer.Typer(help="List and explain threat rules.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("analyze")(analyze)
+    app.add_typer(rules_app, name="rules")
+
+
+def load_and_analyse(model: Path, rules: list[Path] | None) -> Analysis:
+    """Load a model and analyse it, turning input errors into exit status 2."""
+    from threatloom.engine import analyse, catalog_for
+    from threatloom.model import load_model
+
+    with input_errors():
+        loaded = load_model(model)
+        catalog = catalog_for(loaded, rules or [])
+        return analyse(loaded, catalog)
+
+
+def analyze(
+    model: ModelArg,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for threats.json and threats.csv.")]
+    = Path("threatloom-out"),
+    rules: RulesOpt = None,
+) -> None:
+    """Find and rank threats; write threats.json and threats.csv and print a summary."""
+    from threatloom.atomic import write_chunks, write_text
+    from threatloom.render.analysis_csv import render_csv_rows
+    from threatloom.render.analysis_json import render_json
+
+    if output.exists() and not output.is_dir():
+        fail(f"{output} is a file", "give a folder with -o")
+    analysis = load_and_analyse(model, rules)
+    write_text(output / "threats.json", render_json(analysis))
+    write_chunks(output / "threats.csv", render_csv_rows(analysis))
+    print_summary(analysis)
+    print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems))
+    console().print(f"wrote {output / 'threats.json'} and {output / 'threats.csv'}")
+
+
+def print_summary(analysis: Analysis) -> None:
+    from collections import Counter
+
+    from rich.table import Table
+
+    out = console()
+    threats = analysis.threats
+    out.print(f"[bold]{analysis.system}[/bold]: {len(threats)} threats on {analysis.elements_analysed} "
+              f"elements and {analysis.flows_analysed} flows ({analysis.rules_evaluated} rules)")
+    levels = Counter(t.residual.level.value for t in threats)
+    out.print("residual risk: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in
+                                            ("critical", "high", "medium", "low")))
+    by_category = Table("category", "threats", title="by category", title_justify="left")
+    for name, count in sorted(Counter(t.category.value for t in threats).items()):
+        by_category.add_row(name, str(count))
+    by_element = Table("element", "threats", "worst residual", title="by element (top 10)",
+                       title_justify="left")
+    per_target: dict[str, list[int]] = {}
+    worst: dict[str, str] = {}
+    for t in threats:
+        per_target.setdefault(t.target, []).append(t.residual.score)
+        if t.target not in worst:
+            worst[t.target] = t.residual.level.value
+    for target, scores in sorted(per_target.items(), key=lambda kv: (-max(kv[1]), kv[0]))[:10]:
+        by_element.add_row(target, str(len(scores)), worst[target])
+    out.print(by_category)
+    out.print(by_element)
+    gaps = analysis.gaps()
+    if gaps:
+        out.print(f"[yellow]{len(gaps)} gaps[/yellow]: residual risk above the {analysis.risk_appetite.value} "
+                  "appetite with no decision")
+
+
+@rules_app.command("list")
+def rules_list(
+    rules: RulesOpt = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+) -> None:
+    """List every active rule."""
+    from rich.table import Table
+
+    from threatloom.catalog.loading import load_catalog
+
+    with input_errors():
+        catalog = load_catalog(rules or [])
+    table = Table("id", "category", "applies to", "title")
+    for compiled in catalog.active_rules():
+        rule = compiled.rule
+        if category and rule.category.value != category:
+            continue
+        table.add_row(rule.id, rule.category.value, rule.applies_to, rule.title)
+    console().print(table)
+    console().print(f"{len(catalog.active_rules())} rules, {len(catalog.controls)} controls")
+
+
+@rules_app.command("show")
+def rules_show(
+    rule_id: Annotated[str, typer.Argument(help="Rule ID (e.g. TL-S001) or control ID (e.g. C-MFA).")],
+    rules: RulesOpt = None,
+) -> None:
+    """Explain one rule (condition, scoring, references, controls) or one control."""
+    import json
+
+    from rich.markup import escape
+
+    from threatloom.catalog.loading import load_catalog
+
+    with input_errors():
+        catalog = load_catalog(rules or [])
+    out = console()
+    if rule_id in catalog.controls:
+        c = catalog.controls[rule_id]
+        out.print(f"[bold]{c.id}[/bold] {escape(c.name)}\n{escape(c.description)}\nreduces {c.reduces} "
+                  f"(strength {c.strength}), effort {c.effort}\nNIST SP 800-53: {', '.join(c.nist)}\n"
+                  f"OWASP ASVS: {', '.join(c.asvs)}")
+        return
+    compiled = catalog.rules.get(rule_id)
+    if compiled is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, [*catalog.rules, *catalog.controls], 1)
+        fail(f"no rule or control {rule_id!r}", f"did you mean {close[0]!r}?" if close else "see `rules list`")
+    rule = compiled.rule
+    refs = rule.references
+    out.print(f"[bold]{rule.id}[/bold] {escape(rule.title)}  [dim]({compiled.origin})[/dim]")
+    if rule_id in catalog.disabled:
+        out.print(f"[yellow]disabled by {catalog.disabled[rule_id]}[/yellow]")
+    out.print(f"category: {rule.category.value} ({rule.category.framework}); applies to: {rule.applies_to}"
+              + (f" ({', '.join(t.value for t in rule.element_types)})" if rule.element_types else ""))
+    out.print(escape(rule.description.strip()))
+    out.print("[bold]when[/bold] " + escape(json.dumps(rule.when)))
+    out.print(f"[bold]likelihood[/bold] base {rule.likelihood.base}; actor skill needed: {rule.actor_skill.value}")
+    for adj in rule.likelihood.adjust:
+        out.print(f"  {adj.by:+d} {escape(adj.because)}")
+    affects = ", ".join(p.value for p in rule.impact.affects) or "category default"
+    out.print(f"[bold]impact[/bold] from assets' {affects} ratings (base {rule.impact.base})")
+    for adj in rule.impact.adjust:
+        out.print(f"  {adj.by:+d} {escape(adj.because)}")
+    out.print("[bold]references[/bold] " + ", ".join(
+        [f"CAPEC-{c}" for c in refs.capec] + [f"CWE-{c}" for c in refs.cwe] + list(refs.attack)))
+    out.print(f"[bold]detection[/bold] {escape(rule.detection.strip())}")
+    if rule.false_positives:
+        out.print(f"[bold]false positives[/bold] {escape(rule.false_positives.strip())}")
+    out.print("[bold]candidate controls[/bold]")
+    for cid in rule.controls:
+        c = catalog.controls[cid]
+        out.print(f"  {cid}: {escape(c.name)} — NIST {', '.join(c.nist)}; ASVS {', '.join(c.asvs)}")

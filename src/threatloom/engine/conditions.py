@@ -1,0 +1,182 @@
+"""The rule condition language: declarative, safe, compiled once into plain Python closures.
+
+A condition is a mapping. Its keys are facts (see :mod:`threatloom.engine.facts`) or the combinators
+`all`, `any` and `not`; several keys in one mapping must all hold. Interaction rules test the flow's
+facts directly or under `flow:`, and the two ends under `source:` and `destination:`.
+
+Fact tests, by the fact's kind:
+- bool:           `admin: true`, `audit_logging: [false, null]`
+- enum:           `authentication: none`, `kind: [database, cache]`
+- set-valued:     `tags: pci` or `tags: [pci, pii]` (any of), `controls: {none_of: [C-MFA]}`,
+                  `tags: {all_of: [a, b]}`
+- ordered/int:    `classification: {at_least: confidential}`, `trust: {below: 5}`, also `at_most`, `above`
+- text:           `technology: {contains: [postgres, mysql]}` (case-insensitive), `protocol: HTTP`
+
+Anything else (an unknown fact, a value outside a fact's vocabulary, a wrong shape) is a
+:class:`~threatloom.errors.Problem` raised when the rule loads, never a condition that is silently false.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from threatloom.engine.facts import ELEMENT_FACTS, FLOW_FACTS, FactKind, Facts
+from threatloom.errors import Problem, SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
+class Interaction:
+    """What an interaction rule sees: the flow and both of its ends."""
+
+    flow: Facts
+    source: Facts
+    destination: Facts
+
+
+Predicate = Callable[[Any], bool]
+Locator = Callable[[tuple[Any, ...]], SourceLocation]
+
+_COMPARISONS: dict[str, Callable[[int, int], bool]] = {
+    "at_least": lambda a, b: a >= b,
+    "at_most": lambda a, b: a <= b,
+    "above": lambda a, b: a > b,
+    "below": lambda a, b: a < b,
+}
+MAX_CONDITION_DEPTH = 32
+
+
+class ConditionError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.render())
+        self.problem = problem
+
+
+class _Compiler:
+    def __init__(self, locate: Locator) -> None:
+        self.locate = locate
+
+    def error(self, path: tuple[Any, ...], message: str, hint: str = "") -> ConditionError:
+        return ConditionError(Problem(self.locate(path), message, hint, "bad-condition"))
+
+    def compile(self, node: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
+        if len(path) > MAX_CONDITION_DEPTH:
+            raise self.error(path, "condition nested too deeply", "simplify it")
+        if not isinstance(node, dict) or not node:
+            raise self.error(path, "a condition must be a non-empty mapping",
+                             "write e.g. `{authentication: none}` or `{all: [...]}`")
+        parts = [self._entry(key, value, scope, (*path, key)) for key, value in node.items()]
+        if len(parts) == 1:
+            return parts[0]
+        return lambda subject: all(part(subject) for part in parts)
+
+    def _entry(self, key: str, value: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                raise self.error(path, f"`{key}` takes a non-empty list of conditions")
+            parts = [self.compile(item, scope, (*path, i)) for i, item in enumerate(value)]
+            if key == "all":
+                return lambda subject: all(part(subject) for part in parts)
+            return lambda subject: any(part(subject) for part in parts)
+        if key == "not":
+            inner = self.compile(value, scope, path)
+            return lambda subject: not inner(subject)
+        if scope == "interaction":
+            if key in ("source", "destination"):
+                inner = self.compile(value, "element", path)
+                if key == "source":
+                    return lambda subject: inner(subject.source)
+                return lambda subject: inner(subject.destination)
+            if key == "flow":
+                inner = self.compile(value, "flow", path)
+                return lambda subject: inner(subject.flow)
+            test = self._fact(key, value, FLOW_FACTS, "flow", path)
+            return lambda subject: test(subject.flow)
+        registry = ELEMENT_FACTS if scope == "element" else FLOW_FACTS
+        return self._fact(key, value, registry, scope, path)
+
+    def _fact(self, name: str, value: Any, registry: dict[str, tuple[FactKind, str]], scope: str,
+              path: tuple[Any, ...]) -> Predicate:
+        if name not in registry:
+            extra = ["all", "any", "not"] + (["flow", "source", "destination"] if scope != "element" else [])
+            close = difflib.get_close_matches(name, [*registry, *extra], 1, 0.6)
+            hint = f"did you mean {close[0]!r}?" if close else f"{scope} facts: {', '.join(sorted(registry))}"
+            raise self.error(path, f"unknown {scope} fact {name!r}", hint)
+        kind = registry[name][0]
+        test = self._test(kind, value, path, name)
+        return lambda facts: test(facts[name])
+
+    def _check_value(self, kind: FactKind, value: Any, path: tuple[Any, ...], name: str) -> Any:
+        if value is None:
+            if kind.nullable:
+                return None
+            raise self.error(path, f"{name} is never null", "compare with a value")
+        if kind.name == "bool":
+            if not isinstance(value, bool):
+                raise self.error(path, f"{name} is true or false, not {value!r}")
+            return value
+        if kind.name == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self.error(path, f"{name} is a whole number, not {value!r}")
+            return value
+        if not isinstance(value, str):
+            raise self.error(path, f"{name} takes text, not {value!r}")
+        if kind.values and value not in kind.values:
+            close = difflib.get_close_matches(value, kind.values, 1, 0.5)
+            hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(kind.values)}"
+            raise self.error(path, f"{value!r} is not a value of {name}", hint)
+        return value
+
+    def _test(self, kind: FactKind, spec: Any, path: tuple[Any, ...], name: str) -> Callable[[Any], bool]:
+        if isinstance(spec, dict):
+            return self._operator(kind, spec, path, name)
+        values = spec if isinstance(spec, list) else [spec]
+        if not values:
+            raise self.error(path, f"{name}: an empty list matches nothing", "list at least one value")
+        checked = frozenset(self._check_value(kind, v, (*path, i) if isinstance(spec, list) else path, name)
+                            for i, v in enumerate(values))
+        if kind.name in ("enum-set", "text-set"):
+            return lambda actual: not checked.isdisjoint(actual)
+        if kind.name == "text":
+            lowered = frozenset(str(v).lower() for v in checked)
+            return lambda actual: str(actual).lower() in lowered
+        if len(checked) == 1:
+            (only,) = checked
+            return lambda actual: actual == only and (actual is not None or only is None)
+        return lambda actual: actual in checked
+
+    def _operator(self, kind: FactKind, spec: dict[str, Any], path: tuple[Any, ...],
+                  name: str) -> Callable[[Any], bool]:
+        if len(spec) != 1:
+            raise self.error(path, f"{name}: give one operator per test", "split it with `all:`")
+        ((op, operand),) = spec.items()
+        where = (*path, op)
+        if op in _COMPARISONS and kind.name in ("ordered", "int"):
+            compare = _COMPARISONS[op]
+            if kind.name == "int":
+                bound = self._check_value(kind, operand, where, name)
+                return lambda actual: actual is not None and compare(actual, bound)
+            rank = kind.order.index(self._check_value(kind, operand, where, name))
+            order = kind.order
+            return lambda actual: actual is not None and compare(order.index(actual), rank)
+        if op in ("none_of", "all_of") and kind.name in ("enum-set", "text-set"):
+            items = operand if isinstance(operand, list) else [operand]
+            wanted = frozenset(self._check_value(kind, v, where, name) for v in items)
+            if op == "none_of":
+                return lambda actual: wanted.isdisjoint(actual)
+            return lambda actual: wanted <= actual
+        if op == "contains" and kind.name == "text":
+            items = operand if isinstance(operand, list) else [operand]
+            needles = tuple(str(self._check_value(kind, v, where, name)).lower() for v in items)
+            return lambda actual: any(n in str(actual).lower() for n in needles)
+        allowed = {"ordered": "at_least, at_most, above, below", "int": "at_least, at_most, above, below",
+                   "enum-set": "none_of, all_of", "text-set": "none_of, all_of", "text": "contains"}
+        raise self.error(where, f"operator {op!r} does not apply to {name}",
+                         f"{name} takes: {allowed.get(kind.name, 'a value or a list of values')}")
+
+
+def compile_condition(node: Any, scope: str, path: tuple[Any, ...], locate: Locator) -> Predicate:
+    """Compile `node` for `scope` ("element" or "interaction"); raise ConditionError when it is wrong."""
+    return _Compiler(locate).compile(node, scope, path)

@@ -1,0 +1,314 @@
+"""Threat generation: evaluate every active rule on its elements or interactions, score, decide.
+
+Facts are computed once per element and per flow; element rules are grouped by the element types
+they concern so each rule only meets candidates of the right type. Output is sorted by residual risk,
+then inherent risk, then ID, so a re-run on an unchanged model is identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from threatloom.catalog.loading import Catalog, CompiledRule, load_catalog
+from threatloom.engine.conditions import Interaction
+from threatloom.engine.facts import Facts, element_facts, flow_facts
+from threatloom.engine.reach import Reach, compute_reach
+from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
+from threatloom.errors import InputError, Problem
+from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision
+from threatloom.model.index import ModelIndex
+from threatloom.model.schema import Asset, Control, ManualThreat, Model
+from threatloom.model.vocabulary import ElementType, RiskMethod, Skill, ThreatStatus
+from threatloom.risk.owasp import owasp_inputs
+from threatloom.risk.scoring import (
+    ControlEffect,
+    Scored,
+    affected,
+    asset_impact,
+    clamp,
+    control_effect,
+    score,
+)
+
+
+def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
+    """The built-in catalog plus the rule files the model names (relative to it) and `extra_rules`."""
+    base = Path(model.locate("").file).parent
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    for i, name in enumerate(model.rules):
+        path = base / name
+        if not path.exists():
+            problems.append(Problem(model.locate(f"rules/{i}"), f"rule file or folder {name!r} not found",
+                                    "paths are relative to the model file", "rules-missing"))
+        paths.append(path)
+    if problems:
+        raise InputError(problems)
+    return load_catalog([*paths, *extra_rules])
+
+
+def analyse(model: Model, catalog: Catalog | None = None, *, today: dt.date | None = None) -> Analysis:
+    """Find, score and decide every threat in `model`."""
+    return _Analyser(model, catalog or catalog_for(model), today or dt.date.today()).run()
+
+
+class _Analyser:
+    def __init__(self, model: Model, catalog: Catalog, today: dt.date) -> None:
+        self.model = model
+        self.index: ModelIndex = model.index
+        self.catalog = catalog
+        self.today = today
+        self.reach: Reach = compute_reach(self.index)
+        by_origin: dict[str, set[str]] = defaultdict(set)
+        for actor in model.actors:
+            by_origin[actor.origin.value].update(self.reach.hops[actor.id])
+        self.reached_by_origin = by_origin
+        self.reaching: dict[str, list[str]] = defaultdict(list)
+        for actor_id, reached in sorted(self.reach.hops.items()):
+            for element_id in reached:
+                self.reaching[element_id].append(actor_id)
+        self.matcher = DecisionMatcher(model)
+        self.decision_problems: list[Problem] = []
+
+    def _reach(self, origin: str, element_id: str) -> bool:
+        return element_id in self.reached_by_origin.get(origin, ())
+
+    def run(self) -> Analysis:
+        index = self.index
+        facts: dict[str, Facts] = {e.id: element_facts(index, e, self._reach) for e in index.elements.values()}
+        in_scope = {e.id for e in index.elements.values()
+                    if e.component is None or not e.component.out_of_scope}
+        by_type: dict[ElementType, list[str]] = defaultdict(list)
+        for element_id in sorted(in_scope):
+            by_type[index.elements[element_id].type].append(element_id)
+        interactions = [(flow, Interaction(flow_facts(index, flow), facts[flow.source], facts[flow.destination]))
+                        for flow in sorted(self.model.flows, key=lambda f: f.id)
+                        if flow.source in in_scope or flow.destination in in_scope]
+        threats: list[Threat] = []
+        rules = self.catalog.active_rules()
+        for compiled in rules:
+            rule = compiled.rule
+            if rule.applies_to == "element":
+                for element_type in rule.element_types or tuple(ElementType):
+                    for element_id in by_type.get(element_type, ()):
+                        subject = facts[element_id]
+                        if compiled.when(subject):
+                            threats.append(self._element_threat(compiled, element_id, subject))
+            else:
+                for flow, interaction in interactions:
+                    if compiled.when(interaction):
+                        threats.append(self._flow_threat(compiled, flow.id, interaction))
+        threats.extend(self._manual(t) for t in self.model.threats)
+        threats.sort(key=lambda t: (-t.residual.score, -t.inherent.score, t.id))
+        unmatched = self.matcher.unmatched(t.id for t in threats)
+        return Analysis(
+            system=self.model.system.name, threats=tuple(threats),
+            risk_appetite=self.model.system.risk_appetite, unmatched_decisions=tuple(unmatched),
+            decision_problems=tuple(self.decision_problems), rules_evaluated=len(rules),
+            elements_analysed=len(in_scope), flows_analysed=len(interactions))
+
+    # -- building threats -------------------------------------------------------------------------
+
+    def _element_threat(self, compiled: CompiledRule, element_id: str, subject: Facts) -> Threat:
+        element = self.index.elements[element_id]
+        comp = element.component
+        section = "components" if comp is not None else "environment"
+        controls = self.index.controls_of(comp.controls) if comp is not None else []
+        return self._build(compiled, subject, target=element_id, target_kind="element",
+                           elements=(element_id,), zone=element.zone,
+                           assets=self.index.assets_at(element_id), reaching=self.reaching.get(element_id, []),
+                           controls=controls, audit=subject["audit_logging"], internet=subject["internet"],
+                           location_key=f"{section}/{element_id}",
+                           names={"target": element.name})
+
+    def _flow_threat(self, compiled: CompiledRule, flow_id: str, subject: Interaction) -> Threat:
+        index = self.index
+        flow = index.flows[flow_id]
+        assets = [index.assets[a] for a in flow.data if a in index.assets] or index.assets_at(flow.destination)
+        reaching = sorted(set(self.reaching.get(flow.source, [])) | set(self.reaching.get(flow.destination, [])))
+        destination = index.elements[flow.destination]
+        controls = index.controls_of(flow.controls)
+        if destination.component is not None:
+            controls += index.controls_of(destination.component.controls)
+        return self._build(compiled, subject, target=flow_id, target_kind="flow",
+                           elements=(flow.source, flow.destination), zone=destination.zone, assets=assets,
+                           reaching=reaching, controls=controls, audit=subject.destination["audit_logging"],
+                           internet=subject.flow["from_internet"], location_key=f"flows/{flow_id}",
+                           names={"target": flow.name, "source": index.elements[flow.source].name,
+                                  "destination": destination.name})
+
+    def _build(self, compiled: CompiledRule, subject: object, *, target: str, target_kind: str,
+               elements: tuple[str, ...], zone: str | None, assets: Sequence[Asset], reaching: list[str],
+               controls: Sequence[Control], audit: bool | None, internet: bool, location_key: str,
+               names: dict[str, str]) -> Threat:
+        rule = compiled.rule
+        factors: list[Factor] = []
+        likelihood = float(rule.likelihood.base)
+        for adj in compiled.likelihood:
+            if adj.test(subject):
+                likelihood += adj.spec.by
+                factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
+        capable = self._capable(reaching, rule.actor_skill)
+        likelihood += self._actor_factor(reaching, capable, rule.actor_skill, factors)
+        impact_value, asset_factor = asset_impact(assets, affected(rule.category, rule.impact.affects),
+                                                  rule.impact.base)
+        impact = float(impact_value)
+        if asset_factor is not None:
+            factors.append(asset_factor)
+        for adj in compiled.impact:
+            if adj.test(subject):
+                impact += adj.spec.by
+                factors.append(Factor("impact", adj.spec.by, adj.spec.because))
+        in_place, effects = self._effects(controls, rule.controls)
+        owasp = None
+        if self.model.risk.method is RiskMethod.OWASP:
+            actors = [self.index.actors[a] for a in capable]
+            inputs = owasp_inputs(actors, internet, rule.likelihood.base, audit, assets, rule.category)
+            owasp = (inputs.likelihood, inputs.impact)
+            factors = list(inputs.factors) + factors
+        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp)
+        candidates = self._candidates(rule.controls, in_place, likelihood, impact, effects)
+        title, description = rule.title, rule.description.strip()
+        for key, value in names.items():
+            title = title.replace("{" + key + "}", value)
+            description = description.replace("{" + key + "}", value)
+        threat_id = f"{rule.id}@{target}"
+        status, decision = self._decide(threat_id, scored)
+        return Threat(
+            id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
+            category=rule.category, target=target, target_kind=target_kind, elements=elements, zone=zone,
+            assets=tuple(a.id for a in assets), actors=tuple(capable), reachable=bool(reaching),
+            capec=rule.references.capec, cwe=rule.references.cwe, attack=rule.references.attack,
+            detection=rule.detection.strip(), controls=candidates,
+            controls_in_place=tuple(sorted({e.control.id for e in effects})),
+            inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
+            location=self.model.locate(location_key), tags=rule.tags)
+
+    def _capable(self, reaching: list[str], skill: Skill) -> list[str]:
+        return [a for a in reaching if self.index.actors[a].capability.skill.rank >= skill.rank]
+
+    def _actor_factor(self, reaching: list[str], capable: list[str], skill: Skill,
+                      factors: list[Factor]) -> float:
+        if not self.model.actors:
+            return 0.0
+        if not reaching:
+            factors.append(Factor("likelihood", -2, "no modelled threat actor can reach it"))
+            return -2.0
+        if not capable:
+            factors.append(Factor("likelihood", -1, f"the actors who reach it lack the {skill.value} skill it needs"))
+            return -1.0
+        strongest = max((self.index.actors[a] for a in capable),
+                        key=lambda a: (a.capability.skill.rank, a.capability.resources.rank, a.id))
+        if strongest.capability.skill.rank >= Skill.HIGH.rank and strongest.capability.resources.rank >= 3:
+            factors.append(Factor("likelihood", 1, f"a capable, well-resourced actor ({strongest.id}, "
+                                  f"{strongest.kind.value}) can reach it"))
+            return 1.0
+        return 0.0
+
+    def _effects(self, controls: Sequence[Control], candidates: Sequence[str]) -> tuple[set[str], list[ControlEffect]]:
+        wanted = set(candidates)
+        in_place: set[str] = set()
+        effects: list[ControlEffect] = []
+        for control in controls:
+            for catalog_id in sorted(set(control.implements) & wanted):
+                effect = control_effect(control, self.catalog.controls[catalog_id])
+                if effect.amount:
+                    in_place.add(catalog_id)
+                    effects.append(effect)
+        return in_place, effects
+
+    def _candidates(self, ids: Sequence[str], in_place: set[str], likelihood: float, impact: float,
+                    effects: Sequence[ControlEffect]) -> tuple[CandidateControl, ...]:
+        l_res = likelihood - sum(e.amount for e in effects if e.part == "likelihood")
+        i_res = impact - sum(e.amount for e in effects if e.part == "impact")
+        base = clamp(l_res) * clamp(i_res)
+        ranked = []
+        for order, cid in enumerate(ids):
+            control = self.catalog.controls[cid]
+            if cid in in_place:
+                gain = 0
+            elif control.reduces == "likelihood":
+                gain = base - clamp(l_res - control.strength) * clamp(i_res)
+            else:
+                gain = base - clamp(l_res) * clamp(i_res - control.strength)
+            ranked.append((-gain, cid in in_place, order, CandidateControl(cid, control.name, cid in in_place, gain)))
+        return tuple(item[-1] for item in sorted(ranked, key=lambda r: r[:3]))
+
+    def _decide(self, threat_id: str, scored: Scored) -> tuple[ThreatStatus, AppliedDecision | None]:
+        found = self.matcher.match(threat_id)
+        if found is None:
+            return ThreatStatus.OPEN, None
+        decision = self.model.decisions[found]
+        applied = apply_decision(decision, found, scored.residual.level, self.model.system.risk_appetite,
+                                 self.today)
+        for cid in decision.controls:
+            if cid not in self.catalog.controls:
+                self.decision_problems.append(Problem(self.model.locate(f"decisions/{found}"),
+                                                      f"unknown catalog control {cid!r} in decision",
+                                                      "see `threatloom rules show`", "unknown-control"))
+        return applied.status, applied
+
+    def _manual(self, manual: ManualThreat) -> Threat:
+        index = self.index
+        assets = [index.assets[a] for a in manual.assets if a in index.assets]
+        first = manual.elements[0]
+        reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, [])})
+        factors: list[Factor] = []
+        likelihood = float(manual.likelihood or 3)
+        if manual.likelihood is not None:
+            factors.append(Factor("likelihood", 0, "likelihood judged by the team"))
+        cvss_score = _cvss_base(manual.cvss) if manual.cvss else None
+        if manual.impact_rating is not None:
+            impact = float(manual.impact_rating)
+            factors.append(Factor("impact", 0, "impact judged by the team"))
+        elif cvss_score is not None:
+            impact = float(max(1, min(5, round(cvss_score / 2))))
+            factors.append(Factor("impact", 0, f"from CVSS base score {cvss_score}"))
+        else:
+            value, asset_factor = asset_impact(assets, affected(manual.category, manual.goals), 2)
+            impact = float(value)
+            if asset_factor is not None:
+                factors.append(asset_factor)
+        controls: list[Control] = []
+        for element_id in manual.elements:
+            comp = index.components.get(element_id)
+            flow = index.flows.get(element_id)
+            ids = comp.controls if comp else (flow.controls if flow else ())
+            controls += index.controls_of(ids)
+        in_place, effects = self._effects(controls, manual.controls)
+        scored = score(self.model.risk, likelihood, impact, factors, effects)
+        candidates = self._candidates([c for c in manual.controls if c in self.catalog.controls], in_place,
+                                      likelihood, impact, effects)
+        title = manual.title or f"{manual.source} can {manual.action.rstrip('.')}"
+        description = " ".join(part for part in (
+            f"{manual.source}", f"{manual.prerequisites}".strip(), f"can {manual.action.rstrip('.')},",
+            f"which leads to {manual.impact.rstrip('.')}.") if part)
+        status, decision = self._decide(manual.id, scored)
+        element = index.elements.get(first)
+        return Threat(
+            id=manual.id, origin="manual", rule_id=None, title=title, description=description,
+            category=manual.category, target=first, target_kind="element" if element else "flow",
+            elements=tuple(manual.elements), zone=element.zone if element else None,
+            assets=tuple(a.id for a in assets), actors=tuple([manual.actor] if manual.actor else reaching),
+            reachable=bool(reaching) or not self.model.actors, capec=manual.capec, cwe=manual.cwe,
+            attack=manual.attack, detection="", controls=candidates,
+            controls_in_place=tuple(sorted({e.control.id for e in effects})),
+            inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
+            location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss, cvss_score=cvss_score)
+
+
+def _cvss_base(vector: str) -> float | None:
+    """Base score of a CVSS v3.x or v4.0 vector; None when the vector does not parse."""
+    try:
+        if vector.startswith("CVSS:4"):
+            from cvss import CVSS4
+
+            return float(CVSS4(vector).base_score)
+        from cvss import CVSS3
+
+        return float(CVSS3(vector).scores()[0])
+    except Exception:  # the cvss package raises several unrelated types for malformed vectors
+        return None

@@ -1,0 +1,92 @@
+"""threats.json: the analysis as a documented, versioned JSON document (see docs/threats-json.md).
+
+No timestamps or absolute paths, keys sorted: a re-run on an unchanged model writes identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+from threatloom.engine.threat import ANALYSIS_FORMAT, ANALYSIS_VERSION, Analysis, RiskScore, Threat
+
+
+def score_dict(score: RiskScore) -> dict[str, Any]:
+    return {
+        "likelihood": score.likelihood,
+        "impact": score.impact,
+        "score": score.score,
+        "level": score.level.value,
+        "method": score.method,
+        "factors": [{"part": f.part, "delta": f.delta, "reason": f.reason} for f in score.factors],
+    }
+
+
+def threat_dict(threat: Threat) -> dict[str, Any]:
+    decision = None
+    if threat.decision is not None:
+        d = threat.decision
+        decision = {"pattern": d.pattern, "treatment": d.treatment.value, "status": d.status.value,
+                    "owner": d.owner, "ticket": d.ticket, "due": d.due, "justification": d.justification,
+                    "approver": d.approver, "expires": d.expires, "controls": list(d.controls),
+                    "valid": d.valid, "note": d.note}
+    return {
+        "id": threat.id,
+        "origin": threat.origin,
+        "rule": threat.rule_id,
+        "title": threat.title,
+        "description": threat.description,
+        "category": threat.category.value,
+        "framework": threat.category.framework,
+        "target": threat.target,
+        "target_kind": threat.target_kind,
+        "elements": list(threat.elements),
+        "zone": threat.zone,
+        "assets": list(threat.assets),
+        "actors": list(threat.actors),
+        "reachable": threat.reachable,
+        "references": {"capec": list(threat.capec), "cwe": list(threat.cwe), "attack": list(threat.attack)},
+        "detection": threat.detection,
+        "candidate_controls": [{"id": c.id, "name": c.name, "in_place": c.in_place,
+                                "risk_reduction": c.risk_reduction} for c in threat.controls],
+        "controls_in_place": list(threat.controls_in_place),
+        "inherent": score_dict(threat.inherent),
+        "residual": score_dict(threat.residual),
+        "status": threat.status.value,
+        "decision": decision,
+        "source": {"file": threat.location.file, "line": threat.location.line,
+                   "column": threat.location.column},
+        "cvss": {"vector": threat.cvss, "base_score": threat.cvss_score} if threat.cvss else None,
+        "tags": list(threat.tags),
+    }
+
+
+def summary(analysis: Analysis) -> dict[str, Any]:
+    threats = analysis.threats
+    return {
+        "threats": len(threats),
+        "by_category": dict(sorted(Counter(t.category.value for t in threats).items())),
+        "by_residual_level": dict(sorted(Counter(t.residual.level.value for t in threats).items())),
+        "by_status": dict(sorted(Counter(t.status.value for t in threats).items())),
+        "gaps": len(analysis.gaps()),
+        "residual_risk_total": sum(t.residual.score for t in threats if not t.treated),
+        "inherent_risk_total": sum(t.inherent.score for t in threats),
+    }
+
+
+def analysis_dict(analysis: Analysis) -> dict[str, Any]:
+    return {
+        "format": ANALYSIS_FORMAT,
+        "version": ANALYSIS_VERSION,
+        "system": analysis.system,
+        "risk_appetite": analysis.risk_appetite.value,
+        "summary": summary(analysis),
+        "threats": [threat_dict(t) for t in analysis.threats],
+        "unmatched_decisions": [p.as_dict() for p in analysis.unmatched_decisions],
+        "decision_problems": [p.as_dict() for p in analysis.decision_problems],
+    }
+
+
+def render_json(analysis: Analysis) -> str:
+    return json.dumps(analysis_dict(analysis), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
