@@ -157,8 +157,8 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
 
 
 def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin: bool) -> CompiledRule:
-    def locate(p: tuple[Any, ...]) -> Any:
-        return document.locate(p)
+    def locate(p: tuple[Any, ...], at_key: bool = False) -> Any:
+        return document.locate(p, at_key=at_key)
 
     scope = rule.applies_to
 

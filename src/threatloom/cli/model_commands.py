@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from threatloom.cli.output import EXIT_BAD_INPUT, EXIT_CHECK_FAILED, console, fail, input_errors, print_problems
+from threatloom.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    console,
+    fail,
+    input_errors,
+    print_problems,
+)
 
 ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
 

@@ -86,4 +86,8 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
     with Progress(console=console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=total)
-        yield lambda n=1: bar.advance(task, n)
+
+        def advance(n: int = 1) -> None:
+            bar.advance(task, n)
+
+        yield advance

@@ -37,7 +37,7 @@ class Interaction:
 
 
 Predicate = Callable[[Any], bool]
-Locator = Callable[[tuple[Any, ...]], SourceLocation]
+Locator = Callable[..., SourceLocation]  # (path, at_key=False) -> location
 
 _COMPARISONS: dict[str, Callable[[int, int], bool]] = {
     "at_least": lambda a, b: a >= b,
@@ -58,8 +58,9 @@ class _Compiler:
     def __init__(self, locate: Locator) -> None:
         self.locate = locate
 
-    def error(self, path: tuple[Any, ...], message: str, hint: str = "") -> ConditionError:
-        return ConditionError(Problem(self.locate(path), message, hint, "bad-condition"))
+    def error(self, path: tuple[Any, ...], message: str, hint: str = "", at_key: bool = False) -> ConditionError:
+        location = self.locate(path, at_key=True) if at_key else self.locate(path)
+        return ConditionError(Problem(location, message, hint, "bad-condition"))
 
     def compile(self, node: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
         if len(path) > MAX_CONDITION_DEPTH:
@@ -103,7 +104,7 @@ class _Compiler:
             extra = ["all", "any", "not"] + (["flow", "source", "destination"] if scope != "element" else [])
             close = difflib.get_close_matches(name, [*registry, *extra], 1, 0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"{scope} facts: {', '.join(sorted(registry))}"
-            raise self.error(path, f"unknown {scope} fact {name!r}", hint)
+            raise self.error(path, f"unknown {scope} fact {name!r}", hint, at_key=True)
         kind = registry[name][0]
         test = self._test(kind, value, path, name)
         return lambda facts: test(facts[name])

@@ -168,6 +168,7 @@ class _Converter:
             return self._mapping(node, depth, aliased)
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, depth + 1, aliased) for item in node.value]
+        assert isinstance(node, yaml.ScalarNode)
         return self._scalar(node)
 
     def _mapping(self, node: yaml.MappingNode, depth: int, aliased: bool) -> dict[str, Any]:

@@ -65,5 +65,9 @@ def owasp_inputs(actors: Sequence[Actor], internet: bool, base_likelihood: int, 
 
 def owasp_score(likelihood: float, impact: float, factors: tuple[Factor, ...]) -> RiskScore:
     level = _SEVERITY[(band(likelihood), band(impact))]
-    as_five = (lambda v: max(1, min(5, round(v / 9 * 4 + 1))))
-    return RiskScore(as_five(likelihood), as_five(impact), round(likelihood * impact), level, factors, "owasp")
+    return RiskScore(_as_five(likelihood), _as_five(impact), round(likelihood * impact), level, factors, "owasp")
+
+
+def _as_five(value: float) -> int:
+    """A 0-9 OWASP rating on the 1-5 scale of the matrix, for heat maps."""
+    return max(1, min(5, round(value / 9 * 4 + 1)))

@@ -1,0 +1,147 @@
+"""Threat generation on a small shop model, with a test-only catalog so expectations are exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from threatloom.catalog.loading import Catalog, load_catalog
+from threatloom.engine import analyse
+from threatloom.engine.threat import Analysis
+from threatloom.model import load_model, load_model_text
+from threatloom.render.analysis_json import render_json
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHOP = FIXTURES / "shop.yaml"
+TODAY = dt.date(2026, 11, 24)
+
+
+def rules_catalog() -> Catalog:
+    return load_catalog([FIXTURES / "rules"], builtin=False)
+
+
+def shop(extra: str = "", catalog: Catalog | None = None) -> Analysis:
+    text = SHOP.read_text() + extra
+    return analyse(load_model_text(text, "shop.yaml"), catalog or rules_catalog(), today=TODAY)
+
+
+def test_threat_ids_are_rule_and_element() -> None:
+    ids = {t.id for t in shop().threats}
+    assert ids == {"T-FLOW-1@order", "T-FLOW-1@lookup", "T-STORE-1@db", "T-PROC-1@web", "T-PROC-1@desk",
+                   "T-PROC-1@reports", "MT-REFUND"}
+
+
+def test_placeholders_are_filled_from_names() -> None:
+    threat = shop().by_id["T-FLOW-1@order"]
+    assert threat.title == "Plaintext Place order from Shopper to Web app"
+    assert threat.description == "Shopper sends data to Web app in the clear."
+    assert threat.elements == ("shopper", "web")
+
+
+def test_analysis_is_deterministic() -> None:
+    assert render_json(shop()) == render_json(shop())
+
+
+def test_actors_are_attributed_by_reach_and_skill() -> None:
+    analysis = shop()
+    # the crook reaches the database through the web app; the clerk reaches it from the office
+    # but lacks the high skill the tampering rule needs
+    store = analysis.by_id["T-STORE-1@db"]
+    assert store.actors == ("crook",)
+    assert store.reachable
+    assert analysis.by_id["T-PROC-1@desk"].actors == ("clerk",)
+
+
+def test_unreachable_threat_is_kept_and_marked() -> None:
+    threat = shop().by_id["T-PROC-1@reports"]
+    assert not threat.reachable
+    assert threat.actors == ()
+    assert "no modelled threat actor can reach it" in threat.inherent.explain()
+    reachable = shop().by_id["T-PROC-1@web"]
+    assert reachable.inherent.likelihood > threat.inherent.likelihood
+
+
+def test_likelihood_adjustment_and_asset_impact_are_explained() -> None:
+    threat = shop().by_id["T-FLOW-1@order"]
+    reasons = [f.reason for f in threat.inherent.factors]
+    assert "the flow crosses the internet" in reasons
+    assert "orders has confidentiality rated high" in reasons
+    assert (threat.inherent.likelihood, threat.inherent.impact) == (5, 4)  # 3 +1 internet +1 capable crook
+    assert threat.inherent.score == 20
+
+
+def test_controls_in_place_lower_residual_risk_only() -> None:
+    threat = shop().by_id["T-STORE-1@db"]
+    assert threat.controls_in_place == ("tls-db",)
+    assert threat.residual.score < threat.inherent.score
+    assert any("control 'tls-db'" in f.reason for f in threat.residual.factors)
+    in_place = {c.id for c in threat.controls if c.in_place}
+    assert in_place == {"C-WAF", "C-RATE-LIMIT"}
+    # candidates not in place come first, ranked by the risk they would remove
+    assert not threat.controls[0].in_place
+    gains = [c.risk_reduction for c in threat.controls if not c.in_place]
+    assert gains == sorted(gains, reverse=True)
+
+
+def test_threats_are_ranked_by_residual_risk() -> None:
+    scores = [(t.residual.score, t.inherent.score) for t in shop().threats]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_manual_threat_joins_generated_ones() -> None:
+    threat = shop().by_id["MT-REFUND"]
+    assert threat.origin == "manual"
+    assert threat.title == "A shopper can replay a refund request"
+    assert threat.inherent.likelihood == 4
+    assert "likelihood judged by the team" in threat.inherent.explain()
+
+
+def test_decisions_match_exactly_before_wildcards_and_unmatched_are_reported() -> None:
+    extra = """
+decisions:
+  - {threat: "T-PROC-1@*", treatment: accept, justification: tolerable, approver: CISO, expires: 2027-01-01}
+  - {threat: "T-PROC-1@web", treatment: reduce, controls: [C-RATE-LIMIT], owner: Ann}
+  - {threat: "T-GONE-1@web", treatment: avoid}
+"""
+    analysis = shop(extra)
+    assert analysis.by_id["T-PROC-1@web"].decision.treatment.value == "reduce"  # type: ignore[union-attr]
+    assert analysis.by_id["T-PROC-1@desk"].status.value == "accepted"
+    (unmatched,) = analysis.unmatched_decisions
+    assert unmatched.message == "decision for 'T-GONE-1@web' matches no threat"
+    assert unmatched.hint == "did you mean 'T-PROC-1@web'?"
+    assert unmatched.location.line > 0
+
+
+def test_user_rules_override_and_disable() -> None:
+    catalog = load_catalog([FIXTURES / "rules", FIXTURES / "override"], builtin=False)
+    analysis = shop(catalog=catalog)
+    ids = {t.id for t in analysis.threats}
+    assert not any(i.startswith("T-PROC-1@") for i in ids)
+    # the override only fires across boundaries: the office lookup crosses too, the order flow too
+    assert {i for i in ids if i.startswith("T-FLOW-1@")} == {"T-FLOW-1@order", "T-FLOW-1@lookup"}
+    assert analysis.by_id["T-FLOW-1@order"].title == "Overridden: Place order"
+
+
+def test_redefining_a_rule_without_override_is_an_error(tmp_path: Path) -> None:
+    from threatloom.errors import InputError
+
+    clash = tmp_path / "clash.yaml"
+    clash.write_text((FIXTURES / "override" / "override.yaml").read_text().replace("override: true", "tags: []"))
+    with pytest.raises(InputError) as caught:
+        load_catalog([FIXTURES / "rules", clash], builtin=False)
+    assert caught.value.problems[0].message == "rule 'T-FLOW-1' is already defined"
+    assert "override: true" in caught.value.problems[0].hint
+
+
+def test_model_names_its_own_rules_relative_to_itself(tmp_path: Path) -> None:
+    from threatloom.engine import catalog_for
+
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "mine.yaml").write_text((FIXTURES / "rules" / "test-rules.yaml").read_text()
+                                                   .replace("T-", "MINE-"))
+    model_file = tmp_path / "model.yaml"
+    model_file.write_text(SHOP.read_text() + "rules: [rules]\n")
+    catalog = catalog_for(load_model(model_file))
+    assert "MINE-FLOW-1" in catalog.rules
