@@ -7,6 +7,9 @@ as an :class:`InputError` whose problems carry `file:line:column` and a hint.
 from __future__ import annotations
 
 import difflib
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,9 +45,22 @@ class _Origin:
 def load_model(path: str | Path) -> Model:
     """Load, validate and resolve the model at `path` (and every file it includes)."""
     root_path = Path(path)
-    root = read_yaml(root_path)
-    merged, origin = _merge_includes(root, root_path)
-    return build_model(merged, origin)
+    with _collector_paused():
+        root = read_yaml(root_path)
+        merged, origin = _merge_includes(root, root_path)
+        return build_model(merged, origin)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading allocates many objects and no cycles; the cyclic collector would rescan them repeatedly."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def load_model_text(text: str, name: str = "<model>") -> Model:
