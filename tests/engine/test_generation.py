@@ -145,3 +145,28 @@ def test_model_names_its_own_rules_relative_to_itself(tmp_path: Path) -> None:
     model_file.write_text(SHOP.read_text() + "rules: [rules]\n")
     catalog = catalog_for(load_model(model_file))
     assert "MINE-FLOW-1" in catalog.rules
+
+
+def test_unknown_catalog_controls_in_the_model_are_located_errors() -> None:
+    from threatloom.errors import InputError
+
+    text = SHOP.read_text().replace("implements: [C-WAF, C-RATE-LIMIT]", "implements: [C-WAF, C-RATE-LIMT]")
+    with pytest.raises(InputError) as caught:
+        analyse(load_model_text(text, "shop.yaml"), rules_catalog(), today=TODAY)
+    (problem,) = caught.value.problems
+    assert problem.message == "control 'tls-db': implements names unknown catalog control 'C-RATE-LIMT'"
+    assert problem.hint == "did you mean 'C-RATE-LIMIT'?"
+    assert (problem.location.file, problem.location.line) == ("shop.yaml", 37)
+
+
+def test_expired_acceptance_is_reported_and_leaves_the_threat_open() -> None:
+    extra = """
+decisions:
+  - {threat: "T-PROC-1@web", treatment: accept, justification: ok, approver: CISO, expires: 2026-01-31}
+"""
+    analysis = shop(extra)
+    threat = analysis.by_id["T-PROC-1@web"]
+    assert threat.status.value == "open"
+    assert threat.decision is not None and not threat.decision.valid
+    (warning,) = analysis.decision_problems
+    assert warning.message == ("decision for 'T-PROC-1@web' does not count: acceptance expired on 2026-01-31")

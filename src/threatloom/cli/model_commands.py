@@ -36,11 +36,17 @@ def validate(
     if output_format not in ("text", "json"):
         fail(f"unknown format {output_format!r}", "use text or json")
     as_json = output_format == "json"
+    from threatloom.catalog.references import unknown_catalog_controls
+    from threatloom.engine import catalog_for
+    from threatloom.errors import InputError
     from threatloom.model import load_model
     from threatloom.model.lint import lint
 
     with input_errors(as_json):
         loaded = load_model(model)
+        problems = unknown_catalog_controls(loaded, catalog_for(loaded))
+        if problems:
+            raise InputError(problems)
     warnings = lint(loaded)
     if as_json:
         print_problems(warnings, as_json=True)

@@ -51,8 +51,14 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
 
 
 def analyse(model: Model, catalog: Catalog | None = None, *, today: dt.date | None = None) -> Analysis:
-    """Find, score and decide every threat in `model`."""
-    return _Analyser(model, catalog or catalog_for(model), today or dt.date.today()).run()
+    """Find, score and decide every threat in `model`; InputError if it cites unknown catalog controls."""
+    from threatloom.catalog.references import unknown_catalog_controls
+
+    catalog = catalog or catalog_for(model)
+    problems = unknown_catalog_controls(model, catalog)
+    if problems:
+        raise InputError(problems)
+    return _Analyser(model, catalog, today or dt.date.today()).run()
 
 
 class _Analyser:
@@ -244,11 +250,10 @@ class _Analyser:
         decision = self.model.decisions[found]
         applied = apply_decision(decision, found, scored.residual.level, self.model.system.risk_appetite,
                                  self.today)
-        for cid in decision.controls:
-            if cid not in self.catalog.controls:
-                self.decision_problems.append(Problem(self.model.locate(f"decisions/{found}"),
-                                                      f"unknown catalog control {cid!r} in decision",
-                                                      "see `threatloom rules show`", "unknown-control"))
+        if not applied.valid:
+            self.decision_problems.append(Problem(
+                self.model.locate(f"decisions/{found}"), f"decision for {threat_id!r} does not count: {applied.note}",
+                "renew or re-approve it, or treat the risk another way", "invalid-decision", severity="warning"))
         return applied.status, applied
 
     def _manual(self, manual: ManualThreat) -> Threat:
@@ -280,7 +285,7 @@ class _Analyser:
             controls += index.controls_of(ids)
         in_place, effects = self._effects(controls, manual.controls)
         scored = score(self.model.risk, likelihood, impact, factors, effects)
-        candidates = self._candidates([c for c in manual.controls if c in self.catalog.controls], in_place,
+        candidates = self._candidates(manual.controls, in_place,
                                       likelihood, impact, effects)
         title = manual.title or f"{manual.source} can {manual.action.rstrip('.')}"
         description = " ".join(part for part in (
