@@ -11,6 +11,7 @@ from threatloom.cli.output import console, fail, input_errors, print_problems
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
+    from threatloom.model.schema import Model
 
 ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
 RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule file or folder (repeatable).")]
@@ -20,18 +21,24 @@ rules_app = typer.Typer(help="List and explain threat rules.", no_args_is_help=T
 
 def register(app: typer.Typer) -> None:
     app.command("analyze")(analyze)
+    app.command("attack-tree")(attack_tree)
     app.add_typer(rules_app, name="rules")
 
 
 def load_and_analyse(model: Path, rules: list[Path] | None) -> Analysis:
     """Load a model and analyse it, turning input errors into exit status 2."""
+    return load_model_and_analyse(model, rules)[1]
+
+
+def load_model_and_analyse(model: Path, rules: list[Path] | None) -> tuple[Model, Analysis]:
+    """The loaded model and its analysis; input errors become exit status 2."""
     from threatloom.engine import analyse, catalog_for
     from threatloom.model import load_model
 
     with input_errors():
         loaded = load_model(model)
         catalog = catalog_for(loaded, rules or [])
-        return analyse(loaded, catalog)
+        return loaded, analyse(loaded, catalog)
 
 
 def analyze(
@@ -86,6 +93,38 @@ def print_summary(analysis: Analysis) -> None:
     if gaps:
         out.print(f"[yellow]{len(gaps)} gaps[/yellow]: residual risk above the {analysis.risk_appetite.value} "
                   "appetite with no decision")
+
+
+def attack_tree(
+    model: ModelArg,
+    asset: Annotated[list[str] | None, typer.Option("--asset", help="Only this asset (repeatable).")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text, json or mermaid.")] = "text",
+    rules: RulesOpt = None,
+) -> None:
+    """Attack trees: how each threat actor can reach each valuable asset, and the threats on the way."""
+    import json
+    import sys
+
+    from threatloom.engine.attack_tree import attack_trees
+    from threatloom.render.attack_tree import tree_dict, tree_mermaid, tree_rich
+
+    if output_format not in ("text", "json", "mermaid"):
+        fail(f"unknown format {output_format!r}", "use text, json or mermaid")
+    loaded, analysis = load_model_and_analyse(model, rules)
+    if asset:
+        unknown = [a for a in asset if a not in loaded.index.assets]
+        if unknown:
+            fail(f"unknown asset {unknown[0]!r}", "use an asset ID from the model")
+    trees = attack_trees(loaded, analysis, assets=asset)
+    if output_format == "json":
+        sys.stdout.write(json.dumps([tree_dict(t) for t in trees], indent=2, sort_keys=True) + "\n")
+    elif output_format == "mermaid":
+        sys.stdout.write("\n".join(tree_mermaid(loaded, analysis, t) for t in trees))
+    else:
+        for tree in trees:
+            console().print(tree_rich(loaded, analysis, tree))
+        if not trees:
+            console().print("no asset is rated confidential or high: name one with --asset")
 
 
 @rules_app.command("list")

@@ -16,9 +16,22 @@ from threatloom.model.schema import Actor
 
 @dataclass(frozen=True, slots=True)
 class Reach:
-    """For each actor, the elements it can reach and how many hops away each is."""
+    """For each actor, the elements it can reach, how many hops away, and the way there."""
 
     hops: dict[str, dict[str, int]]  # actor ID -> element ID -> hops from its start
+    came_from: dict[str, dict[str, tuple[str, str]]]  # actor ID -> element ID -> (previous element, flow ID)
+
+    def path(self, actor_id: str, element_id: str) -> list[tuple[str, str | None]]:
+        """The (element, flow taken to reach it) steps from the actor's start to `element_id`."""
+        steps: list[tuple[str, str | None]] = []
+        previous = self.came_from[actor_id]
+        current = element_id
+        while current in previous:
+            before, flow = previous[current]
+            steps.append((current, flow))
+            current = before
+        steps.append((current, None))
+        return steps[::-1]
 
     def actors_reaching(self, element_id: str) -> list[str]:
         return sorted(a for a, reached in self.hops.items() if element_id in reached)
@@ -39,20 +52,24 @@ def _start_elements(index: ModelIndex, actor: Actor) -> set[str]:
 
 
 def compute_reach(index: ModelIndex) -> Reach:
-    neighbours: dict[str, list[str]] = {e: [] for e in index.elements}
-    for flow in index.model.flows:
-        neighbours[flow.source].append(flow.destination)
+    neighbours: dict[str, list[tuple[str, str]]] = {e: [] for e in index.elements}
+    for flow in sorted(index.model.flows, key=lambda f: f.id):
+        neighbours[flow.source].append((flow.destination, flow.id))
         if flow.bidirectional:
-            neighbours[flow.destination].append(flow.source)
+            neighbours[flow.destination].append((flow.source, flow.id))
     hops: dict[str, dict[str, int]] = {}
+    came_from: dict[str, dict[str, tuple[str, str]]] = {}
     for actor in index.model.actors:
-        reached = dict.fromkeys(_start_elements(index, actor), 0)
+        reached = dict.fromkeys(sorted(_start_elements(index, actor)), 0)
+        previous: dict[str, tuple[str, str]] = {}
         queue = deque(reached)
         while queue:
             current = queue.popleft()
-            for nxt in neighbours[current]:
+            for nxt, flow_id in neighbours[current]:
                 if nxt not in reached:
                     reached[nxt] = reached[current] + 1
+                    previous[nxt] = (current, flow_id)
                     queue.append(nxt)
         hops[actor.id] = reached
-    return Reach(hops)
+        came_from[actor.id] = previous
+    return Reach(hops, came_from)

@@ -1,0 +1,50 @@
+"""Attack trees map threats to assets along the routes actors can take."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli
+from tests.engine.test_generation import FIXTURES, SHOP, TODAY, rules_catalog
+from threatloom.engine import analyse
+from threatloom.engine.attack_tree import attack_trees
+from threatloom.model import load_model
+
+
+def trees() -> list:  # type: ignore[type-arg]
+    model = load_model(SHOP)
+    return attack_trees(model, analyse(model, rules_catalog(), today=TODAY))
+
+
+def test_tree_per_valuable_asset_with_each_holder() -> None:
+    (tree,) = trees()
+    assert tree.asset == "orders"
+    assert tree.goal == "Compromise Orders"
+    assert {(h.id, h.kind) for h in tree.holders} == {("db", "element"), ("web", "element"),
+                                                       ("order", "flow"), ("save", "flow")}
+
+
+def test_paths_follow_flows_from_where_actors_start_with_threats_on_each_step() -> None:
+    (tree,) = trees()
+    db = next(h for h in tree.holders if h.id == "db")
+    routes = {p.actor: [(s.element, s.via_flow) for s in p.steps] for p in db.paths}
+    assert routes == {"crook": [("shopper", None), ("web", "order"), ("db", "save")],
+                      "clerk": [("desk", None), ("db", "lookup")]}
+    crook = next(p for p in db.paths if p.actor == "crook")
+    assert "T-FLOW-1@order" in crook.steps[1].threats  # the plaintext order flow on the way in
+    assert "T-PROC-1@web" in crook.steps[1].threats
+    assert db.threats == ("T-STORE-1@db",)
+
+
+def test_worst_level_orders_trees_and_cli_formats(tmp_path: Path) -> None:
+    (tree,) = trees()
+    assert tree.worst is not None and tree.worst.value == "critical"
+    as_json = run_cli("attack-tree", str(SHOP), "--rules", str(FIXTURES / "rules"), "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    document = json.loads(as_json.stdout)
+    assert document[0]["asset"] == "orders"
+    mermaid = run_cli("attack-tree", str(SHOP), "--format", "mermaid")
+    assert mermaid.stdout.startswith("flowchart TD")
+    unknown = run_cli("attack-tree", str(SHOP), "--asset", "nope")
+    assert unknown.returncode == 2 and "unknown asset 'nope'" in unknown.stderr
