@@ -48,14 +48,14 @@ def analyze(
     rules: RulesOpt = None,
 ) -> None:
     """Find and rank threats; write threats.json and threats.csv and print a summary."""
-    from threatloom.atomic import write_chunks, write_text
+    from threatloom.atomic import write_chunks
     from threatloom.render.analysis_csv import render_csv_rows
-    from threatloom.render.analysis_json import render_json
+    from threatloom.render.analysis_json import render_json_chunks
 
     if output.exists() and not output.is_dir():
         fail(f"{output} is a file", "give a folder with -o")
     analysis = load_and_analyse(model, rules)
-    write_text(output / "threats.json", render_json(analysis))
+    write_chunks(output / "threats.json", render_json_chunks(analysis))
     write_chunks(output / "threats.csv", render_csv_rows(analysis))
     print_summary(analysis)
     print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems))

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from threatloom.catalog.loading import Catalog, CompiledRule, load_catalog
+from threatloom.catalog.schema import Rule
 from threatloom.engine.conditions import Interaction
 from threatloom.engine.facts import Facts, element_facts, flow_facts
 from threatloom.engine.reach import Reach, compute_reach
@@ -78,6 +79,10 @@ class _Analyser:
                 self.reaching[element_id].append(actor_id)
         self.matcher = DecisionMatcher(model)
         self.decision_problems: list[Problem] = []
+        self._actor_cache: dict[tuple[str, Skill], tuple[tuple[str, ...], float, Factor | None]] = {}
+        self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
+        self._effects_cache: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], tuple[ControlEffect, ...]]] = {}
+        self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
 
     def _reach(self, origin: str, element_id: str) -> bool:
         return element_id in self.reached_by_origin.get(origin, ())
@@ -157,10 +162,11 @@ class _Analyser:
             if adj.test(subject):
                 likelihood += adj.spec.by
                 factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
-        capable = self._capable(reaching, rule.actor_skill)
-        likelihood += self._actor_factor(reaching, capable, rule.actor_skill, factors)
-        impact_value, asset_factor = asset_impact(assets, affected(rule.category, rule.impact.affects),
-                                                  rule.impact.base)
+        capable, actor_delta, actor_factor = self._actors(target, reaching, rule.actor_skill)
+        likelihood += actor_delta
+        if actor_factor is not None:
+            factors.append(actor_factor)
+        impact_value, asset_factor = self._impact(target, assets, rule)
         impact = float(impact_value)
         if asset_factor is not None:
             factors.append(asset_factor)
@@ -168,7 +174,7 @@ class _Analyser:
             if adj.test(subject):
                 impact += adj.spec.by
                 factors.append(Factor("impact", adj.spec.by, adj.spec.because))
-        in_place, effects = self._effects(controls, rule.controls)
+        in_place, effects = self._effects(target, controls, rule.controls)
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
             actors = [self.index.actors[a] for a in capable]
@@ -186,35 +192,53 @@ class _Analyser:
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
             category=rule.category, target=target, target_kind=target_kind, elements=elements, zone=zone,
-            assets=tuple(a.id for a in assets), actors=tuple(capable), reachable=bool(reaching),
+            assets=tuple(a.id for a in assets), actors=capable, reachable=bool(reaching),
             capec=rule.references.capec, cwe=rule.references.cwe, attack=rule.references.attack,
             detection=rule.detection.strip(), controls=candidates,
             controls_in_place=tuple(sorted({e.control.id for e in effects})),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=self.model.locate(location_key), tags=rule.tags)
 
-    def _capable(self, reaching: list[str], skill: Skill) -> list[str]:
-        return [a for a in reaching if self.index.actors[a].capability.skill.rank >= skill.rank]
+    # The helpers below depend only on the target and a few rule fields, so they are cached per target:
+    # a target typically meets several rules, and the scoring inputs repeat.
 
-    def _actor_factor(self, reaching: list[str], capable: list[str], skill: Skill,
-                      factors: list[Factor]) -> float:
+    def _actors(self, target: str, reaching: list[str], skill: Skill) -> tuple[tuple[str, ...], float, Factor | None]:
+        key = (target, skill)
+        cached = self._actor_cache.get(key)
+        if cached is None:
+            capable = tuple(a for a in reaching if self.index.actors[a].capability.skill.rank >= skill.rank)
+            cached = (capable, *self._actor_factor(reaching, capable, skill))
+            self._actor_cache[key] = cached
+        return cached
+
+    def _impact(self, target: str, assets: Sequence[Asset], rule: Rule) -> tuple[int, Factor | None]:
+        key = (target, rule.category, rule.impact.affects, rule.impact.base)
+        cached = self._impact_cache.get(key)
+        if cached is None:
+            cached = asset_impact(assets, affected(rule.category, rule.impact.affects), rule.impact.base)
+            self._impact_cache[key] = cached
+        return cached
+
+    def _actor_factor(self, reaching: list[str], capable: tuple[str, ...], skill: Skill) -> tuple[float, Factor | None]:
         if not self.model.actors:
-            return 0.0
+            return 0.0, None
         if not reaching:
-            factors.append(Factor("likelihood", -2, "no modelled threat actor can reach it"))
-            return -2.0
+            return -2.0, Factor("likelihood", -2, "no modelled threat actor can reach it")
         if not capable:
-            factors.append(Factor("likelihood", -1, f"the actors who reach it lack the {skill.value} skill it needs"))
-            return -1.0
+            return -1.0, Factor("likelihood", -1, f"the actors who reach it lack the {skill.value} skill it needs")
         strongest = max((self.index.actors[a] for a in capable),
                         key=lambda a: (a.capability.skill.rank, a.capability.resources.rank, a.id))
         if strongest.capability.skill.rank >= Skill.HIGH.rank and strongest.capability.resources.rank >= 3:
-            factors.append(Factor("likelihood", 1, f"a capable, well-resourced actor ({strongest.id}, "
-                                  f"{strongest.kind.value}) can reach it"))
-            return 1.0
-        return 0.0
+            return 1.0, Factor("likelihood", 1, f"a capable, well-resourced actor ({strongest.id}, "
+                               f"{strongest.kind.value}) can reach it")
+        return 0.0, None
 
-    def _effects(self, controls: Sequence[Control], candidates: Sequence[str]) -> tuple[set[str], list[ControlEffect]]:
+    def _effects(self, target: str, controls: Sequence[Control],
+                 candidates: tuple[str, ...]) -> tuple[frozenset[str], tuple[ControlEffect, ...]]:
+        key = (target, candidates)
+        cached = self._effects_cache.get(key)
+        if cached is not None:
+            return cached
         wanted = set(candidates)
         in_place: set[str] = set()
         effects: list[ControlEffect] = []
@@ -224,10 +248,16 @@ class _Analyser:
                 if effect.amount:
                     in_place.add(catalog_id)
                     effects.append(effect)
-        return in_place, effects
+        cached = (frozenset(in_place), tuple(effects))
+        self._effects_cache[key] = cached
+        return cached
 
-    def _candidates(self, ids: Sequence[str], in_place: set[str], likelihood: float, impact: float,
-                    effects: Sequence[ControlEffect]) -> tuple[CandidateControl, ...]:
+    def _candidates(self, ids: tuple[str, ...], in_place: frozenset[str], likelihood: float, impact: float,
+                    effects: tuple[ControlEffect, ...]) -> tuple[CandidateControl, ...]:
+        key = (ids, in_place, likelihood, impact, effects)
+        cached = self._candidate_cache.get(key)
+        if cached is not None:
+            return cached
         l_res = likelihood - sum(e.amount for e in effects if e.part == "likelihood")
         i_res = impact - sum(e.amount for e in effects if e.part == "impact")
         base = clamp(l_res) * clamp(i_res)
@@ -241,7 +271,9 @@ class _Analyser:
             else:
                 gain = base - clamp(l_res) * clamp(i_res - control.strength)
             ranked.append((-gain, cid in in_place, order, CandidateControl(cid, control.name, cid in in_place, gain)))
-        return tuple(item[-1] for item in sorted(ranked, key=lambda r: r[:3]))
+        cached = tuple(item[-1] for item in sorted(ranked, key=lambda r: r[:3]))
+        self._candidate_cache[key] = cached
+        return cached
 
     def _decide(self, threat_id: str, scored: Scored) -> tuple[ThreatStatus, AppliedDecision | None]:
         found = self.matcher.match(threat_id)
@@ -283,7 +315,7 @@ class _Analyser:
             flow = index.flows.get(element_id)
             ids = comp.controls if comp else (flow.controls if flow else ())
             controls += index.controls_of(ids)
-        in_place, effects = self._effects(controls, manual.controls)
+        in_place, effects = self._effects(f"manual:{manual.id}", controls, manual.controls)
         scored = score(self.model.risk, likelihood, impact, factors, effects)
         candidates = self._candidates(manual.controls, in_place,
                                       likelihood, impact, effects)

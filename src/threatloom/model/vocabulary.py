@@ -33,7 +33,7 @@ class Classification(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Classification).index(self) + 1
+        return _ORDINALS[type(self)][self.value]
 
 
 class AssetKind(StrEnum):
@@ -95,7 +95,7 @@ class Skill(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Skill).index(self)
+        return _ORDINALS[type(self)][self.value] - 1
 
 
 class Resources(StrEnum):
@@ -106,7 +106,7 @@ class Resources(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Resources).index(self) + 1
+        return _ORDINALS[type(self)][self.value]
 
 
 class Motivation(StrEnum):
@@ -143,7 +143,7 @@ class Assurance(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Assurance).index(self)
+        return _ORDINALS[type(self)][self.value] - 1
 
 
 class ElementType(StrEnum):
@@ -309,6 +309,14 @@ _CATEGORY_LETTER = {
     Category.DATA_DISCLOSURE: "D",
     Category.UNAWARENESS: "U",
     Category.NON_COMPLIANCE: "N",
+}
+
+
+# 1-based position of each member of the ordered vocabularies, computed once (ranks are hot in analysis)
+# keyed by class: members of different enums may share a value ("none") and so hash alike
+_ORDINALS: dict[type[StrEnum], dict[str, int]] = {
+    enum: {member.value: position for position, member in enumerate(enum, start=1)}
+    for enum in (Classification, Skill, Resources, Assurance)
 }
 
 
