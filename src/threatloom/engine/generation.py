@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from threatloom.catalog.loading import Catalog, CompiledRule, load_catalog
@@ -19,20 +19,27 @@ from threatloom.engine.facts import Facts, element_facts, flow_facts
 from threatloom.engine.reach import Reach, compute_reach
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
 from threatloom.errors import InputError, Problem
-from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision
+from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
 from threatloom.model.vocabulary import ElementType, RiskMethod, Skill, ThreatStatus
+from threatloom.risk.cvss import CvssScore, cvss_scores
 from threatloom.risk.owasp import owasp_inputs
 from threatloom.risk.scoring import (
+    OWASP_STEP,
     ControlEffect,
     Scored,
+    ScoreInputs,
     affected,
     asset_impact,
     clamp,
     control_effect,
+    full_effect,
     score,
 )
+
+MANUAL_LIKELIHOOD = 3  # where a hand-written threat's likelihood starts when the team gives none
+MANUAL_IMPACT = 2  # where its impact starts (as a rule's impact base) before assets, CVSS or the team
 
 
 def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
@@ -52,19 +59,42 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
 
 
 def analyse(model: Model, catalog: Catalog | None = None, *, today: dt.date | None = None) -> Analysis:
-    """Find, score and decide every threat in `model`; InputError if it cites unknown catalog controls."""
+    """Find, score and decide every threat in `model`.
+
+    InputError if the model cites unknown catalog controls or a manual threat has an invalid CVSS
+    vector. `today` decides which acceptances have expired and which decisions are overdue.
+    """
+    return _analyser(model, catalog, today, record=False).run()
+
+
+def analyse_with_inputs(model: Model, catalog: Catalog | None = None, *,
+                        today: dt.date | None = None) -> tuple[Analysis, Mapping[str, ScoreInputs]]:
+    """Like :func:`analyse`, with what each threat's score was computed from (by threat ID), so that
+    callers can ask what a control would change (see :mod:`threatloom.lifecycle.plan`)."""
+    analyser = _analyser(model, catalog, today, record=True)
+    analysis = analyser.run()
+    return analysis, analyser.inputs
+
+
+def _analyser(model: Model, catalog: Catalog | None, today: dt.date | None, *, record: bool) -> _Analyser:
     from threatloom.catalog.references import unknown_catalog_controls
 
     catalog = catalog or catalog_for(model)
     problems = unknown_catalog_controls(model, catalog)
+    cvss, cvss_problems = cvss_scores(model)
+    problems.extend(cvss_problems)
     if problems:
         raise InputError(problems)
-    return _Analyser(model, catalog, today or dt.date.today()).run()
+    return _Analyser(model, catalog, today or dt.date.today(), cvss, record=record)
 
 
 class _Analyser:
-    def __init__(self, model: Model, catalog: Catalog, today: dt.date) -> None:
+    def __init__(self, model: Model, catalog: Catalog, today: dt.date, cvss: Mapping[str, CvssScore],
+                 *, record: bool = False) -> None:
         self.model = model
+        self.cvss = cvss
+        self.record = record
+        self.inputs: dict[str, ScoreInputs] = {}
         self.index: ModelIndex = model.index
         self.catalog = catalog
         self.today = today
@@ -78,7 +108,7 @@ class _Analyser:
             for element_id in reached:
                 self.reaching[element_id].append(actor_id)
         self.matcher = DecisionMatcher(model)
-        self.decision_problems: list[Problem] = []
+        self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
         self._actor_cache: dict[tuple[str, Skill], tuple[tuple[str, ...], float, Factor | None]] = {}
         self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
         self._effects_cache: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], tuple[ControlEffect, ...]]] = {}
@@ -118,7 +148,7 @@ class _Analyser:
         return Analysis(
             system=self.model.system.name, threats=tuple(threats),
             risk_appetite=self.model.system.risk_appetite, unmatched_decisions=tuple(unmatched),
-            decision_problems=tuple(self.decision_problems), rules_evaluated=len(rules),
+            decision_problems=tuple(self._decision_problems()), rules_evaluated=len(rules),
             elements_analysed=len(in_scope), flows_analysed=len(interactions))
 
     # -- building threats -------------------------------------------------------------------------
@@ -156,38 +186,45 @@ class _Analyser:
                controls: Sequence[Control], audit: bool | None, internet: bool, location_key: str,
                names: dict[str, str]) -> Threat:
         rule = compiled.rule
-        factors: list[Factor] = []
+        rule_factors: list[Factor] = []
         likelihood = float(rule.likelihood.base)
         for adj in compiled.likelihood:
             if adj.test(subject):
                 likelihood += adj.spec.by
-                factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
+                rule_factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
+        rule_likelihood = likelihood
         capable, actor_delta, actor_factor = self._actors(target, reaching, rule.actor_skill)
         likelihood += actor_delta
-        if actor_factor is not None:
-            factors.append(actor_factor)
         impact_value, asset_factor = self._impact(target, assets, rule)
         impact = float(impact_value)
-        if asset_factor is not None:
-            factors.append(asset_factor)
+        impact_shift = 0.0
         for adj in compiled.impact:
             if adj.test(subject):
-                impact += adj.spec.by
-                factors.append(Factor("impact", adj.spec.by, adj.spec.because))
+                impact_shift += adj.spec.by
+                rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because))
+        impact += impact_shift
         in_place, effects = self._effects(target, controls, rule.controls)
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
+            # the OWASP ratings stand in for the actor and asset factors of the matrix; the rule's own
+            # adjustments move the ease and impact ratings, so they stay in the explanation
             actors = [self.index.actors[a] for a in capable]
-            inputs = owasp_inputs(actors, internet, rule.likelihood.base, audit, assets, rule.category)
+            inputs = owasp_inputs(actors, internet, rule_likelihood, audit, assets, rule.category, impact_shift)
             owasp = (inputs.likelihood, inputs.impact)
-            factors = list(inputs.factors) + factors
+            factors = [*inputs.factors, *rule_factors]
+        else:
+            factors = [f for f in rule_factors if f.part == "likelihood"]
+            factors += [f for f in (actor_factor, asset_factor) if f is not None]
+            factors += [f for f in rule_factors if f.part == "impact"]
         scored = score(self.model.risk, likelihood, impact, factors, effects, owasp)
-        candidates = self._candidates(rule.controls, in_place, likelihood, impact, effects)
+        candidates = self._candidates(rule.controls, in_place, likelihood, impact, effects, owasp)
         title, description = rule.title, rule.description.strip()
         for key, value in names.items():
             title = title.replace("{" + key + "}", value)
             description = description.replace("{" + key + "}", value)
         threat_id = f"{rule.id}@{target}"
+        if self.record:
+            self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp)
         status, decision = self._decide(threat_id, scored)
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
@@ -253,19 +290,30 @@ class _Analyser:
         return cached
 
     def _candidates(self, ids: tuple[str, ...], in_place: frozenset[str], likelihood: float, impact: float,
-                    effects: tuple[ControlEffect, ...]) -> tuple[CandidateControl, ...]:
-        key = (ids, in_place, likelihood, impact, effects)
+                    effects: tuple[ControlEffect, ...],
+                    owasp: tuple[float, float] | None = None) -> tuple[CandidateControl, ...]:
+        """Candidate controls, each with the residual score it would remove if put in place fully
+        (on the scale of the model's method), most useful first."""
+        key = (ids, in_place, likelihood, impact, effects, owasp)
         cached = self._candidate_cache.get(key)
         if cached is not None:
             return cached
-        l_res = likelihood - sum(e.amount for e in effects if e.part == "likelihood")
-        i_res = impact - sum(e.amount for e in effects if e.part == "impact")
-        base = clamp(l_res) * clamp(i_res)
+        settings = self.model.risk
+        if settings.method is RiskMethod.MATRIX:
+            # the matrix arithmetic of score(), inlined: this runs for every candidate of every threat
+            l_res = likelihood - sum(e.amount for e in effects if e.part == "likelihood")
+            i_res = impact - sum(e.amount for e in effects if e.part == "impact")
+            base = clamp(l_res) * clamp(i_res)
+        else:
+            inputs = ScoreInputs(likelihood, impact, (), effects, owasp)
+            base = inputs.residual_with(settings, ()).score
         ranked = []
         for order, cid in enumerate(ids):
             control = self.catalog.controls[cid]
             if cid in in_place:
                 gain = 0
+            elif settings.method is not RiskMethod.MATRIX:
+                gain = base - inputs.residual_with(settings, (full_effect(control),)).score
             elif control.reduces == "likelihood":
                 gain = base - clamp(l_res - control.strength) * clamp(i_res)
             else:
@@ -282,30 +330,40 @@ class _Analyser:
         decision = self.model.decisions[found]
         applied = apply_decision(decision, found, scored.residual.level, self.model.system.risk_appetite,
                                  self.today)
-        if not applied.valid:
-            self.decision_problems.append(Problem(
-                self.model.locate(f"decisions/{found}"), f"decision for {threat_id!r} does not count: {applied.note}",
-                "renew or re-approve it, or treat the risk another way", "invalid-decision", severity="warning"))
+        if applied.note:
+            self.decision_notes[(found, applied.note, applied.valid)].append(threat_id)
         return applied.status, applied
+
+    def _decision_problems(self) -> list[Problem]:
+        """One warning per decision and reason (a wildcard decision may fail for many threats at once)."""
+        problems = []
+        for (index, note, valid), threat_ids in sorted(self.decision_notes.items()):
+            problems.append(decision_problem(self.model, index, note, valid, sorted(threat_ids)))
+        return problems
 
     def _manual(self, manual: ManualThreat) -> Threat:
         index = self.index
         assets = [index.assets[a] for a in manual.assets if a in index.assets]
         first = manual.elements[0]
         reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, [])})
+        # a manual threat starts at likelihood 3 and impact 2, like a rule with those bases; what the team
+        # judged, the CVSS vector or the assets move it, each as a factor of the explanation
         factors: list[Factor] = []
-        likelihood = float(manual.likelihood or 3)
+        likelihood = float(manual.likelihood or MANUAL_LIKELIHOOD)
         if manual.likelihood is not None:
-            factors.append(Factor("likelihood", 0, "likelihood judged by the team"))
-        cvss_score = _cvss_base(manual.cvss) if manual.cvss else None
+            factors.append(Factor("likelihood", manual.likelihood - MANUAL_LIKELIHOOD,
+                                  f"likelihood judged by the team ({manual.likelihood})"))
+        cvss = self.cvss.get(manual.id)
         if manual.impact_rating is not None:
             impact = float(manual.impact_rating)
-            factors.append(Factor("impact", 0, "impact judged by the team"))
-        elif cvss_score is not None:
-            impact = float(max(1, min(5, round(cvss_score / 2))))
-            factors.append(Factor("impact", 0, f"from CVSS base score {cvss_score}"))
+            factors.append(Factor("impact", manual.impact_rating - MANUAL_IMPACT,
+                                  f"impact judged by the team ({manual.impact_rating})"))
+        elif cvss is not None:
+            impact = float(cvss.impact)
+            factors.append(Factor("impact", cvss.impact - MANUAL_IMPACT,
+                                  f"CVSS {cvss.version} base score {cvss.base_score:g} ({cvss.severity})"))
         else:
-            value, asset_factor = asset_impact(assets, affected(manual.category, manual.goals), 2)
+            value, asset_factor = asset_impact(assets, affected(manual.category, manual.goals), MANUAL_IMPACT)
             impact = float(value)
             if asset_factor is not None:
                 factors.append(asset_factor)
@@ -316,9 +374,14 @@ class _Analyser:
             ids = comp.controls if comp else (flow.controls if flow else ())
             controls += index.controls_of(ids)
         in_place, effects = self._effects(f"manual:{manual.id}", controls, manual.controls)
-        scored = score(self.model.risk, likelihood, impact, factors, effects)
-        candidates = self._candidates(manual.controls, in_place,
-                                      likelihood, impact, effects)
+        owasp = None
+        if self.model.risk.method is RiskMethod.OWASP:
+            # the team's 1-5 ratings on OWASP's 0-9 scale, so every threat of the model shares one scale
+            owasp = ((clamp(likelihood) - 1) * OWASP_STEP, (clamp(impact) - 1) * OWASP_STEP)
+        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp)
+        candidates = self._candidates(manual.controls, in_place, likelihood, impact, effects, owasp)
+        if self.record:
+            self.inputs[manual.id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp)
         title = manual.title or f"{manual.source} can {manual.action.rstrip('.')}"
         description = " ".join(part for part in (
             f"{manual.source}", f"{manual.prerequisites}".strip(), f"can {manual.action.rstrip('.')},",
@@ -334,18 +397,6 @@ class _Analyser:
             attack=manual.attack, detection="", controls=candidates,
             controls_in_place=tuple(sorted({e.control.id for e in effects})),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
-            location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss, cvss_score=cvss_score)
+            location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss,
+            cvss_score=cvss.base_score if cvss is not None else None)
 
-
-def _cvss_base(vector: str) -> float | None:
-    """Base score of a CVSS v3.x or v4.0 vector; None when the vector does not parse."""
-    try:
-        if vector.startswith("CVSS:4"):
-            from cvss import CVSS4
-
-            return float(CVSS4(vector).base_score)
-        from cvss import CVSS3
-
-        return float(CVSS3(vector).scores()[0])
-    except Exception:  # the cvss package raises several unrelated types for malformed vectors
-        return None

@@ -3,7 +3,9 @@
 Likelihood averages four threat-agent factors (skill, motive, opportunity, size) and four
 vulnerability factors (ease of discovery, ease of exploit, awareness, intrusion detection); impact
 averages the technical factors (loss of confidentiality, integrity, availability, accountability).
-The overall severity follows the methodology's likelihood × impact table.
+The overall severity follows the methodology's likelihood × impact table (0 to <3 low, 3 to <6
+medium, 6 to 9 high for each; the methodology's "note" is reported as low). The score is likelihood ×
+impact (0-81); `risk.bands` apply to the matrix only.
 """
 
 from __future__ import annotations
@@ -36,14 +38,19 @@ class OwaspInputs:
     factors: tuple[Factor, ...]
 
 
-def owasp_inputs(actors: Sequence[Actor], internet: bool, base_likelihood: int, audit_logging: bool | None,
-                 assets: Sequence[Asset], category: Category) -> OwaspInputs:
-    """Rate the eight likelihood factors and four impact factors from what the model says."""
+def owasp_inputs(actors: Sequence[Actor], internet: bool, base_likelihood: float, audit_logging: bool | None,
+                 assets: Sequence[Asset], category: Category, impact_shift: float = 0.0) -> OwaspInputs:
+    """Rate the eight likelihood factors and four impact factors from what the model says.
+
+    `base_likelihood` is the rule's likelihood (1-5) after its own adjustments; it sets the three
+    vulnerability factors on ease. `impact_shift` is the sum of the rule's impact adjustments (points on
+    the 1-5 scale), added to the impact at 2.25 per point and kept within 0-9.
+    """
     skill = max((_SKILL[a.capability.skill] for a in actors), default=1)
     motive = 9 if any(set(a.motivation) & _STRONG_MOTIVES for a in actors) else (4 if actors else 1)
     opportunity = 9 if internet else (4 if actors else 0)
     size = 9 if internet else (6 if any(a.origin is ActorOrigin.EXTERNAL for a in actors) else 2)
-    ease = round((base_likelihood - 1) / 4 * 9)
+    ease = round((max(1.0, min(5.0, base_likelihood)) - 1) / 4 * 9)
     detection = {True: 3, False: 9, None: 8}[audit_logging]
     agent = [("skill level", skill), ("motive", motive), ("opportunity", opportunity), ("size", size)]
     vuln = [("ease of discovery", ease), ("ease of exploit", ease), ("awareness", ease),
@@ -57,7 +64,7 @@ def owasp_inputs(actors: Sequence[Actor], internet: bool, base_likelihood: int, 
                  ("loss of integrity", worst("integrity")),
                  ("loss of availability", worst("availability")),
                  ("loss of accountability", 9 if category is Category.REPUDIATION else 3)]
-    impact = sum(v for _, v in technical) / 4
+    impact = max(0.0, min(9.0, sum(v for _, v in technical) / 4 + impact_shift * 9 / 4))
     factors = tuple(Factor("likelihood", v, f"OWASP {name} {v}/9") for name, v in agent + vuln) + tuple(
         Factor("impact", v, f"OWASP {name} {v}/9") for name, v in technical)
     return OwaspInputs(round(likelihood, 2), round(impact, 2), factors)

@@ -3,10 +3,18 @@
 Likelihood starts at the rule's base and moves with its own adjustments, with who can reach the
 element (and how capable they are), then — for residual risk — with the controls in place. Impact
 follows the ratings of the assets at stake for the properties the threat harms.
+
+Every point that moves a score is a :class:`Factor` with its reason: the inherent likelihood is the
+rule's base plus the likelihood factors, the inherent impact the rule's base plus the impact factors
+(both then rounded and kept within 1-5); the residual score repeats the inherent factors and adds one
+negative factor per control in place. A partial control counts half, a planned one not at all.
+Levels follow the model's `risk.bands`. Under the OWASP method (see :mod:`threatloom.risk.owasp`)
+controls lower the 0-9 ratings by the same points, one point being 2.25 on that scale.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,11 +41,16 @@ DEFAULT_AFFECTS: dict[Category, tuple[SecurityProperty, ...]] = {
 }
 PRIVACY_AFFECTS = (SecurityProperty.CONFIDENTIALITY,)
 RATING_IMPACT = {Level.LOW: 2, Level.MEDIUM: 3, Level.HIGH: 4, Level.CRITICAL: 5}
+OWASP_STEP = 9 / 4  # one point on the 1-5 scale on OWASP's 0-9 scale
 EFFECTIVENESS = {Effectiveness.LOW: 0.34, Effectiveness.MEDIUM: 0.67, Effectiveness.HIGH: 1.0}
 
 
 def clamp(value: float) -> int:
-    return max(1, min(5, round(value)))
+    """A likelihood or impact on the 1-5 scale: rounded half up (2.5 is 3, as people round), then bounded.
+
+    Python's round() rounds half to even (2.5 is 2), which made a half-strength control lower one score
+    and not another."""
+    return max(1, min(5, math.floor(value + 0.5)))
 
 
 def level_for(score: int, settings: RiskSettings) -> Level:
@@ -68,6 +81,8 @@ class ControlEffect:
 
 
 def control_effect(control: Control, catalog: CatalogControl) -> ControlEffect:
+    """How much a model control lowers risk: the catalog strength times its effectiveness, halved
+    while it is only partly in place, nothing while it is planned."""
     amount = catalog.strength * EFFECTIVENESS[control.effectiveness]
     if control.status is ControlStatus.PARTIAL:
         amount /= 2
@@ -102,6 +117,31 @@ def asset_impact(assets: Iterable[Asset], properties: Sequence[SecurityProperty]
     return best[0], Factor("impact", best[0] - base, best[1])
 
 
+def full_effect(catalog: CatalogControl) -> ControlEffect:
+    """The effect of putting catalog control `catalog` in place fully (implemented, high effectiveness):
+    what a candidate control's risk reduction and the treatment plan assume."""
+    control = Control(id=catalog.id, name=catalog.name, implements=(catalog.id,),
+                      status=ControlStatus.IMPLEMENTED, effectiveness=Effectiveness.HIGH)
+    return ControlEffect(control, catalog, catalog.reduces, float(catalog.strength))
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInputs:
+    """What a threat's score was computed from, so "what if this control were in place" can be answered
+    exactly as the analysis would (the treatment plan asks this)."""
+
+    likelihood: float  # before controls, on the 1-5 scale (not yet rounded or clamped)
+    impact: float
+    factors: tuple[Factor, ...]
+    effects: tuple[ControlEffect, ...]  # controls in place
+    owasp: tuple[float, float] | None  # OWASP likelihood and impact (0-9) under the OWASP method
+
+    def residual_with(self, settings: RiskSettings, extra: Sequence[ControlEffect]) -> RiskScore:
+        """The residual score if the controls of `extra` were in place too."""
+        return score(settings, self.likelihood, self.impact, list(self.factors), (*self.effects, *extra),
+                     self.owasp).residual
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     inherent: RiskScore
@@ -117,7 +157,7 @@ def score(settings: RiskSettings, likelihood: float, impact: float, factors: lis
     residual_factors = tuple(factors) + tuple(Factor(e.part, -e.amount, e.reason) for e in effects if e.amount)
     residual_owasp = None
     if owasp is not None:
-        residual_owasp = (max(0.0, owasp[0] - l_red * 1.8), max(0.0, owasp[1] - i_red * 1.8))
+        residual_owasp = (max(0.0, owasp[0] - l_red * OWASP_STEP), max(0.0, owasp[1] - i_red * OWASP_STEP))
     residual = _make(settings, likelihood - l_red, impact - i_red, residual_factors, residual_owasp)
     return Scored(inherent, residual)
 
