@@ -1,0 +1,228 @@
+"""What the report templates show, gathered once from a :class:`ReportInput`.
+
+Names instead of IDs, the digest's counts, and the plain-words executive summary. HTML, Markdown and
+the spreadsheet all read this one context, so their figures agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from threatloom import __version__
+from threatloom.engine.threat import Factor, Threat
+from threatloom.model.schema import Asset, Model
+from threatloom.model.vocabulary import Level, ThreatStatus
+from threatloom.render import digest
+from threatloom.render.digest import EntryPoint, Progress, RiskTally
+from threatloom.render.report.interface import ReportInput
+from threatloom.render.report.links import Link, references
+from threatloom.risk.scoring import level_for
+
+GAPS_LISTED = 10
+
+
+@dataclass(frozen=True, slots=True)
+class ControlView:
+    id: str
+    name: str
+    in_place: bool
+    risk_reduction: int
+    nist: tuple[str, ...]
+    asvs: tuple[str, ...]
+    effort: str
+
+
+@dataclass(frozen=True, slots=True)
+class ThreatView:
+    """A threat with the names a reader needs next to it."""
+
+    threat: Threat
+    number: int  # position in the register, 1-based
+    target: str  # the element's or flow's name
+    target_kind: str  # "process", "data store", "external entity" or "flow"
+    zone: str
+    assets: tuple[str, ...]
+    actors: tuple[str, ...]
+    inherent_factors: tuple[Factor, ...]
+    control_factors: tuple[Factor, ...]  # what the controls in place took off, for the residual score
+    references: tuple[Link, ...]
+    controls: tuple[ControlView, ...]
+    above_appetite: bool  # open and above the risk appetite: a gap
+
+    @property
+    def anchor(self) -> str:
+        return f"t-{self.threat.id}"
+
+    @property
+    def best_control(self) -> ControlView | None:
+        """The candidate not yet in place that removes the most risk (the Analysis ranks them)."""
+        return next((c for c in self.controls if not c.in_place), None)
+
+
+@dataclass(frozen=True, slots=True)
+class AssetView:
+    asset: Asset
+    risk: RiskTally
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    model: Model
+    generator: str
+    threats: tuple[ThreatView, ...]
+    total: RiskTally
+    open_by_level: dict[Level, int]
+    gaps: tuple[ThreatView, ...]
+    top: tuple[ThreatView, ...]
+    heat_map: list[list[int]]  # [likelihood - 1][impact - 1]
+    heat_levels: list[list[Level]]
+    by_category: dict[str, RiskTally]
+    by_zone: dict[str, RiskTally]  # zone *name* -> tally
+    assets: tuple[AssetView, ...]
+    entry_points: tuple[EntryPoint, ...]
+    progress: Progress | None
+    previous_label: str
+    summary: tuple[str, ...]
+    categories: tuple[str, ...]
+    statuses: tuple[str, ...]
+    levels: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    def name(self, ident: str | None) -> str:
+        return name_of(self.model, ident)
+
+
+def name_of(model: Model, ident: str | None) -> str:
+    """The human name of anything the model gives an ID, else the ID itself."""
+    if ident is None:
+        return ""
+    index = model.index
+    for table in (index.elements, index.flows, index.zones, index.assets, index.actors, index.controls):
+        item = table.get(ident)
+        if item is not None:
+            return item.name
+    return ident
+
+
+def _kind(model: Model, threat: Threat) -> str:
+    if threat.target_kind == "flow":
+        return "flow"
+    element = model.index.elements.get(threat.target)
+    return element.type.value.replace("-", " ") if element is not None else threat.target_kind
+
+
+def _controls(report: ReportInput, threat: Threat) -> tuple[ControlView, ...]:
+    views = []
+    for c in threat.controls:
+        catalog = report.controls.get(c.id)
+        views.append(ControlView(c.id, c.name, c.in_place, c.risk_reduction,
+                                 catalog.nist if catalog else (), catalog.asvs if catalog else (),
+                                 catalog.effort if catalog else ""))
+    return tuple(views)
+
+
+def threat_views(report: ReportInput) -> tuple[ThreatView, ...]:
+    model, analysis = report.model, report.analysis
+    appetite = analysis.risk_appetite.rank
+    names: dict[str, str] = {}
+
+    def name(ident: str) -> str:
+        if ident not in names:
+            names[ident] = name_of(model, ident)
+        return names[ident]
+
+    views = []
+    for number, t in enumerate(analysis.threats, start=1):
+        inherent = t.inherent.factors
+        # the residual score repeats the inherent factors, then adds one per control in place
+        extra = t.residual.factors[len(inherent):] if t.residual.factors[:len(inherent)] == inherent else ()
+        views.append(ThreatView(
+            t, number, name(t.target), _kind(model, t), name(t.zone) if t.zone else "",
+            tuple(name(a) for a in t.assets), tuple(name(a) for a in t.actors), inherent, extra,
+            tuple(references(t)), _controls(report, t),
+            not t.treated and t.residual.level.rank > appetite))
+    return tuple(views)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(report: ReportInput, ctx_total: RiskTally, by_level: dict[Level, int], gaps: int,
+             top: tuple[ThreatView, ...], progress: Progress | None) -> tuple[str, ...]:
+    model, analysis = report.model, report.analysis
+    index = model.index
+    appetite = analysis.risk_appetite.value
+    lines = [
+        f"This threat model of {model.system.name} covers {_plural(len(index.elements), 'element')} and "
+        f"{_plural(len(model.flows), 'flow')} in {_plural(len(model.zones), 'trust zone')}. "
+        f"threatloom found {_plural(ctx_total.threats, 'threat')}, of which {ctx_total.open} "
+        f"{'is' if ctx_total.open == 1 else 'are'} still open (not yet treated by a decision).",
+    ]
+    if ctx_total.open:
+        lines.append(
+            "After the controls already in place, the open threats rate "
+            f"{by_level[Level.CRITICAL]} critical, {by_level[Level.HIGH]} high, {by_level[Level.MEDIUM]} medium "
+            f"and {by_level[Level.LOW]} low.")
+    if gaps:
+        lines.append(
+            f"{_plural(gaps, 'open threat')} {'is' if gaps == 1 else 'are'} above the risk appetite "
+            f"({appetite}) and {'has' if gaps == 1 else 'have'} no decision yet: each needs treatment (reduce, "
+            "avoid or transfer it, or have an approver accept it).")
+    else:
+        lines.append(f"No open threat is above the risk appetite ({appetite}).")
+    if top:
+        first = top[0]
+        lines.append(f"The highest risk is “{first.threat.title}” on {first.target} "
+                     f"({first.threat.residual.level.value}, score {first.threat.residual.score}).")
+    if progress is not None:
+        change = progress.change_percent
+        trend = "" if change is None else f" ({change:+g} %)"
+        lines.append(
+            f"Since the previous version, the open residual risk went from {progress.residual_then} to "
+            f"{progress.residual_now}{trend}: {_plural(len(progress.new), 'new threat')}, "
+            f"{progress.resolved} resolved ({len(progress.gone)} no longer found, "
+            f"{len(progress.treated_since)} treated since).")
+    problems = len(analysis.unmatched_decisions) + len(analysis.decision_problems)
+    if problems:
+        lines.append(f"{_plural(problems, 'decision')} {'needs' if problems == 1 else 'need'} attention: "
+                     "matching no threat, or not counting (see Notes).")
+    return tuple(lines)
+
+
+def build_context(report: ReportInput) -> ReportContext:
+    model, analysis = report.model, report.analysis
+    views = threat_views(report)
+    total = digest.total(analysis)
+    by_level = digest.open_by_level(analysis)
+    gaps = tuple(v for v in views if v.above_appetite)
+    top_ids = {t.id for t in digest.top_risks(analysis)}
+    top = tuple(v for v in views if v.threat.id in top_ids)
+    progress = digest.progress(report.previous, analysis) if report.previous is not None else None
+    by_asset = digest.risk_by_asset(analysis)
+    zone_names = {z: name_of(model, z) if z != digest.NO_ZONE else z for z in digest.risk_by_zone(analysis)}
+    by_zone = {zone_names[z]: tally for z, tally in digest.risk_by_zone(analysis).items()}
+    problems = tuple(f"{p.location}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+                     for p in (*analysis.unmatched_decisions, *analysis.decision_problems))
+    return ReportContext(
+        model=model,
+        generator=f"threatloom {__version__}",
+        threats=views,
+        total=total,
+        open_by_level=by_level,
+        gaps=gaps,
+        top=top,
+        heat_map=digest.heat_map(analysis),
+        heat_levels=[[level_for(lik * imp, model.risk) for imp in range(1, 6)] for lik in range(1, 6)],
+        by_category=digest.risk_by_category(analysis),
+        by_zone=dict(sorted(by_zone.items())),
+        assets=tuple(AssetView(a, by_asset.get(a.id, RiskTally())) for a in model.assets),
+        entry_points=tuple(digest.entry_points(model, analysis)),
+        progress=progress,
+        previous_label=report.previous_label,
+        summary=_summary(report, total, by_level, len(gaps), top, progress),
+        categories=tuple(sorted({t.category.value for t in analysis.threats})),
+        statuses=tuple(s.value for s in ThreatStatus if any(t.status is s for t in analysis.threats)),
+        levels=tuple(lv.value for lv in digest.LEVELS_HIGH_FIRST),
+        problems=problems,
+    )
