@@ -27,6 +27,7 @@ from threatloom.risk.cvss import CvssScore, cvss_scores
 from threatloom.risk.owasp import owasp_inputs
 from threatloom.risk.scoring import (
     OWASP_STEP,
+    TEAM_MITIGATION,
     ControlEffect,
     Scored,
     ScoreInputs,
@@ -373,7 +374,14 @@ class _Analyser:
             flow = index.flows.get(element_id)
             ids = comp.controls if comp else (flow.controls if flow else ())
             controls += index.controls_of(ids)
-        in_place, effects = self._effects(f"manual:{manual.id}", controls, manual.controls)
+        mitigations = index.controls_of(manual.mitigations)
+        # a mitigation that realises catalog controls counts through them; one that realises none counts
+        # as the team's own control of medium strength
+        wanted = tuple(dict.fromkeys((*manual.controls, *(i for m in mitigations for i in m.implements))))
+        in_place, effects = self._effects(f"manual:{manual.id}", controls + mitigations, wanted)
+        own = tuple(e for e in (control_effect(m, TEAM_MITIGATION) for m in mitigations if not m.implements)
+                    if e.amount)
+        effects += own
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
             # the team's 1-5 ratings on OWASP's 0-9 scale, so every threat of the model shares one scale

@@ -23,7 +23,7 @@ from threatloom.model.schema import FORMAT_VERSION, Model
 from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
 
 LIST_SECTIONS = ("assets", "actors", "zones", "environment", "components", "flows", "controls",
-                 "decisions", "threats", "reviews", "rules")
+                 "decisions", "threats", "reviews", "rules", "notes")
 ROOT_ONLY = ("system", "risk")
 MAX_INCLUDED_FILES = 200
 

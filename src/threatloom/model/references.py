@@ -103,6 +103,11 @@ def check_references(model: Model, locate: Locator) -> list[Problem]:
             c.refer("actor", threat.actor, actors, (*path, "actor"))
         c.refer_all("asset", threat.assets, assets, (*path, "assets"))
         c.refer_all("element or flow", threat.elements, elements | flows, (*path, "elements"))
+        c.refer_all("control", threat.mitigations, controls, (*path, "mitigations"))
+    known = zones | elements | flows | assets | actors | controls | {t.id for t in model.threats}
+    for i, note in enumerate(model.notes):
+        if note.about is not None:
+            c.refer("ID", note.about, known, ("notes", i, "about"))
     return c.problems
 
 

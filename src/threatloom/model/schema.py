@@ -304,6 +304,9 @@ class ManualThreat(Strict):
     impact_rating: int | None = Field(None, ge=1, le=5, description="Impact 1-5, when judged by hand.")
     cvss: ShortText | None = Field(None, description="CVSS v3.1 or v4.0 vector.")
     controls: tuple[Identifier, ...] = Field((), description="Candidate catalog control IDs.")
+    mitigations: tuple[Identifier, ...] = Field(
+        (), description="Controls of this model (IDs in `controls`) that address this threat; each one in "
+        "place lowers its residual risk, as its status and effectiveness say.")
     capec: tuple[int, ...] = Field((), description="CAPEC IDs.")
     cwe: tuple[int, ...] = Field((), description="CWE IDs.")
     attack: tuple[ShortText, ...] = Field((), description="MITRE ATT&CK technique IDs.")
@@ -316,6 +319,15 @@ class Review(Strict):
     fixes: tuple[Text, ...] = Field((), description="Fixes applied since the last review.")
     successes: tuple[Text, ...] = Field((), description="What went well.")
     lessons: tuple[Text, ...] = Field((), description="Lessons learned.")
+
+
+class Note(Strict):
+    """Something the model keeps without a field of its own, e.g. what an import could not map."""
+
+    about: Identifier | None = Field(None, description="ID of the element, flow, zone, asset, actor, control or "
+                                     "threat it concerns; none for the model as a whole.")
+    source: ShortText = Field(description="Where it comes from, e.g. the tool and the place in its file.")
+    text: Text = Field(description="The content, kept as written.")
 
 
 class Model(Strict):
@@ -336,6 +348,8 @@ class Model(Strict):
     decisions: tuple[Decision, ...] = Field((), description="Decisions on threats, by threat ID.")
     threats: tuple[ManualThreat, ...] = Field((), description="Threats written by hand.")
     reviews: tuple[Review, ...] = Field((), description="Review history.")
+    notes: tuple[Note, ...] = Field((), description="Notes kept with the model (imports keep here what they "
+                                    "could not map).")
 
     _sources: dict[str, SourceLocation] = PrivateAttr(default_factory=dict)
     _index: ModelIndex | None = PrivateAttr(default=None)

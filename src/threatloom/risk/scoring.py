@@ -76,8 +76,17 @@ class ControlEffect:
     @property
     def reason(self) -> str:
         status = "" if self.control.status is ControlStatus.IMPLEMENTED else f", {self.control.status.value}"
-        return (f"control {self.control.id!r} ({self.catalog.id}, {self.control.effectiveness.value} "
+        kind = "the team's mitigation" if self.catalog is TEAM_MITIGATION else self.catalog.id
+        return (f"control {self.control.id!r} ({kind}, {self.control.effectiveness.value} "
                 f"effectiveness{status})")
+
+
+TEAM_MITIGATION = CatalogControl(
+    id="C-TEAM-MITIGATION", name="A mitigation of the team's own",
+    description="A control of the model named in a manual threat's `mitigations` that realises no catalog "
+    "control; it counts as a control of medium strength against the threat's likelihood.",
+    nist=("PL-8",))
+"""Stands in for the catalog entry of a model control that implements none (typical of imported models)."""
 
 
 def control_effect(control: Control, catalog: CatalogControl) -> ControlEffect:

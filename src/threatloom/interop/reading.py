@@ -1,0 +1,203 @@
+"""Read a foreign file safely: bounded size, JSON, YAML or XML, and errors located in the file.
+
+Foreign files are untrusted like model files: YAML goes through the same bounded safe reader as
+models, XML through defusedxml (no entities, no DTD), JSON through the standard parser with its
+nesting bounded. Importers check the shapes they read with :meth:`ForeignDocument.expect` and friends,
+so a wrong type is an :class:`InputError` naming the file, the place and what was expected, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+from xml.etree.ElementTree import Element, ParseError
+
+from threatloom.errors import InputError, Problem, SourceLocation, single_problem
+from threatloom.model.yamlsource import MAX_DEPTH, YamlDocument, parse_yaml
+
+MAX_IMPORT_BYTES = 32 * 1024 * 1024
+Syntax = Literal["json", "yaml", "xml"]
+Key = str | int
+T = TypeVar("T")
+
+_TYPE_NAMES = {dict: "a mapping (object)", list: "a list (array)", str: "text", int: "a whole number",
+               float: "a number", bool: "true or false"}
+
+
+@dataclass
+class ForeignDocument:
+    """A parsed foreign file: plain data (JSON, YAML) or an XML element tree, with a way to locate."""
+
+    path: Path
+    syntax: Syntax
+    data: Any  # dicts, lists and scalars; for XML, the root Element
+    text: str
+    _positions: YamlDocument | None = None
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
+
+    @property
+    def xml(self) -> Element:
+        if not isinstance(self.data, Element):
+            raise self.error((), "expected an XML document", "give the file the tool saved")
+        return self.data
+
+    def locate(self, keys: tuple[Key, ...] = ()) -> SourceLocation:
+        """Line and column of the value at `keys` (JSON and YAML); the file alone for XML."""
+        if self.syntax == "xml":
+            return SourceLocation(self.display)
+        if self._positions is None:
+            # positions are only needed for messages: compose the text as YAML (JSON is nearly a
+            # subset) on the first error rather than tracking them for every value
+            try:
+                self._positions = parse_yaml(self.text, self.display)
+            except InputError:
+                return SourceLocation(self.display)
+        return self._positions.locate(keys)
+
+    def problem(self, keys: tuple[Key, ...], message: str, hint: str = "", code: str = "import") -> Problem:
+        where = _dotted(keys)
+        text = f"{where}: {message}" if where else message
+        return Problem(self.locate(keys), text, hint, code, path=where)
+
+    def error(self, keys: tuple[Key, ...], message: str, hint: str = "", code: str = "import") -> InputError:
+        return InputError([self.problem(keys, message, hint, code)])
+
+    def expect(self, value: Any, kind: type[T], keys: tuple[Key, ...], hint: str = "") -> T:
+        """`value` if it is of `kind` (an int is no bool, an int passes as float), else a located error."""
+        ok = isinstance(value, kind) and not (kind in (int, float) and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)  # type: ignore[return-value]
+        if not ok:
+            raise self.error(keys, f"expected {_TYPE_NAMES.get(kind, kind.__name__)}, found "
+                             f"{_describe(value)}", hint or "the file does not follow the format; was it edited "
+                             "by hand?", "import-type")
+        return value  # type: ignore[no-any-return]
+
+    def member(self, obj: dict[str, Any], key: str, kind: type[T], keys: tuple[Key, ...],
+               default: T | None = None) -> T | None:
+        """`obj[key]` checked against `kind`; `default` when absent or null."""
+        value = obj.get(key)
+        if value is None:
+            return default
+        return self.expect(value, kind, (*keys, key))
+
+    def required(self, obj: dict[str, Any], key: str, kind: type[T], keys: tuple[Key, ...]) -> T:
+        """`obj[key]` checked against `kind`; a located error when it is missing."""
+        if obj.get(key) is None:
+            raise self.error(keys, f"missing `{key}`", "the file does not follow the format", "import-missing")
+        return self.expect(obj[key], kind, (*keys, key))
+
+
+def read_foreign(path: Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> ForeignDocument:
+    """Read and parse the file at `path`; its syntax is told by its first characters."""
+    display = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise single_problem(display, f"cannot read the file: {exc.strerror}",
+                             "check the path and its permissions", code="io") from exc
+    if not path.is_file():
+        raise single_problem(display, "not a file", "give the path of the file to import", code="io")
+    if size > max_bytes:
+        raise single_problem(display, f"file is {size:,} bytes, over the import limit of {max_bytes:,}",
+                             "is this the right file? threat models are far smaller", code="too-large")
+    raw = path.read_bytes()
+    text = _decode(raw, display)
+    start = text.lstrip()[:1]
+    if start == "<":
+        return ForeignDocument(path, "xml", _parse_xml(raw, display), text)
+    if start in ("{", "["):
+        return ForeignDocument(path, "json", _parse_json(text, display), text)
+    return ForeignDocument(path, "yaml", parse_yaml(text, display).data, text)
+
+
+def _decode(raw: bytes, display: str) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # the Microsoft tool may save UTF-16
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise single_problem(display, "not valid UTF-16 text", "save the file again from its tool",
+                                 code="encoding") from exc
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise single_problem(display, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8",
+                             code="encoding") from exc
+
+
+def _parse_json(text: str, display: str) -> Any:
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise single_problem(display, f"JSON syntax error: {exc.msg}",
+                             "the file is truncated or not JSON; export it again from its tool",
+                             exc.lineno, exc.colno, code="json-syntax") from exc
+    except RecursionError as exc:
+        raise single_problem(display, "JSON nested too deeply", f"keep nesting under {MAX_DEPTH} levels",
+                             code="too-deep") from exc
+    except ValueError as exc:  # NaN and Infinity
+        raise single_problem(display, str(exc), "write ordinary numbers", code="json-number") from exc
+    if _depth(data) > MAX_DEPTH:
+        raise single_problem(display, f"JSON nested deeper than {MAX_DEPTH} levels", "flatten the structure",
+                             code="too-deep")
+    return data
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number threatloom accepts")
+
+
+def _depth(value: Any) -> int:
+    """Nesting depth, without recursion (a hostile file cannot exhaust the stack here)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            items: list[Any] = list(item.values())
+        elif isinstance(item, list):
+            items = item
+        else:
+            continue
+        deepest = max(deepest, depth)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in items)
+    return deepest
+
+
+def _parse_xml(raw: bytes, display: str) -> Element:
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        return fromstring(raw, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise single_problem(display, f"XML refused: {type(exc).__name__}",
+                             "threat model files declare no DTD or entities; this file may be hostile",
+                             code="xml-unsafe") from exc
+    except ParseError as exc:
+        line, column = exc.position
+        raise single_problem(display, f"XML syntax error: {exc}", "the file is truncated or not XML",
+                             line, column + 1, code="xml-syntax") from exc
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    for kind, name in _TYPE_NAMES.items():
+        if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+            return name
+    return type(value).__name__
+
+
+def _dotted(keys: tuple[Key, ...]) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
