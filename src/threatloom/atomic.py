@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, then rename it into place."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    with _replacing(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def write_text(path: str | Path, text: str) -> Path:
@@ -31,17 +24,35 @@ def write_text(path: str | Path, text: str) -> Path:
 
 def write_chunks(path: str | Path, chunks: Iterable[str]) -> Path:
     """Stream text chunks to a temporary file, then rename it into place."""
+    with _replacing(path) as handle:
+        for chunk in chunks:
+            handle.write(chunk.encode("utf-8"))
+    return Path(path)
+
+
+@contextmanager
+def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
+        # mkstemp makes the file private (0600); give it the mode a plain write would: the replaced
+        # file's, or what the umask allows
+        os.fchmod(fd, _mode_for(target))
+        with os.fdopen(fd, "wb") as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+
+
+def _mode_for(target: Path) -> int:
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
