@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
+import yaml
+
 from threatloom.errors import InputError, Problem, SourceLocation, single_problem
-from threatloom.model.yamlsource import MAX_DEPTH, YamlDocument, parse_yaml
+from threatloom.model.yamlsource import MAX_ALIAS_VALUES, MAX_DEPTH, YamlDocument, parse_yaml
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 Syntax = Literal["json", "yaml", "xml"]
@@ -55,7 +57,7 @@ class ForeignDocument:
             # positions are only needed for messages: compose the text as YAML (JSON is nearly a
             # subset) on the first error rather than tracking them for every value
             try:
-                self._positions = parse_yaml(self.text, self.display)
+                self._positions = parse_foreign_yaml(self.text, self.display)
             except InputError:
                 return SourceLocation(self.display)
         return self._positions.locate(keys)
@@ -114,7 +116,8 @@ def read_foreign(path: Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> ForeignDoc
         return ForeignDocument(path, "xml", _parse_xml(raw, display), text)
     if start in ("{", "["):
         return ForeignDocument(path, "json", _parse_json(text, display), text)
-    return ForeignDocument(path, "yaml", parse_yaml(text, display).data, text)
+    parsed = parse_foreign_yaml(text, display)
+    return ForeignDocument(path, "yaml", parsed.data, text, parsed)
 
 
 def _decode(raw: bytes, display: str) -> str:
@@ -201,3 +204,86 @@ def _describe(value: Any) -> str:
 
 def _dotted(keys: tuple[Key, ...]) -> str:
     return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".")
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def parse_foreign_yaml(text: str, display: str) -> YamlDocument:
+    """Like :func:`parse_yaml`, but resolving YAML merge keys (`<<: *base`), which foreign tools write.
+
+    Model files refuse merge keys; Threagile's own examples rely on them, so foreign files may use
+    them. They are resolved in the node tree before conversion, which keeps every bound of the model
+    reader: an inherited value is the very node it came from, so reading it again counts as an alias.
+    """
+    try:
+        return parse_yaml(text, display)
+    except InputError as exc:
+        if not exc.problems or any(p.code != "yaml-merge" for p in exc.problems):
+            raise
+    from threatloom.model.yamlsource import _Converter  # the bounded node-to-data step models use
+
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # parsed above
+    document = YamlDocument(display, None, root)
+    if root is not None:
+        _resolve_merges(root, display)
+        document.data = _Converter(document).convert(root, 0)
+    if document.problems:
+        raise InputError(document.problems)
+    return document
+
+
+def _resolve_merges(root: yaml.Node, display: str) -> None:
+    """Replace merge keys by the pairs they bring in, innermost mappings first, without recursion.
+
+    A mapping's own keys win over merged ones, and earlier merge sources over later ones (the YAML
+    merge-key rules); at most MAX_ALIAS_VALUES pairs may be brought in, so chains cannot blow up."""
+    done: set[int] = set()
+    open_nodes: set[int] = set()
+    added = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if not isinstance(node, yaml.CollectionNode) or id(node) in done:
+            continue
+        if not children_done:
+            if id(node) in open_nodes:  # an alias to an enclosing node: the converter reports it
+                continue
+            open_nodes.add(id(node))
+            stack.append((node, True))
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for pair in node.value for n in pair]
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        open_nodes.discard(id(node))
+        done.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            added += _merge_pairs(node, display)
+            if added > MAX_ALIAS_VALUES:
+                mark = node.start_mark
+                raise single_problem(display, f"merge keys (`<<`) bring in more than {MAX_ALIAS_VALUES:,} values",
+                                     "remove merge chains that multiply content", mark.line + 1, mark.column + 1,
+                                     code="too-large")
+
+
+def _merge_pairs(node: yaml.MappingNode, display: str) -> int:
+    own = [(k, v) for k, v in node.value if k.tag != _MERGE]
+    if len(own) == len(node.value):
+        return 0
+    sources: list[yaml.Node] = []
+    for key, value in node.value:
+        if key.tag == _MERGE:
+            sources.extend(value.value if isinstance(value, yaml.SequenceNode) else [value])
+    seen = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
+    inherited = []
+    for source in sources:
+        if not isinstance(source, yaml.MappingNode):
+            mark = source.start_mark
+            raise single_problem(display, "a merge key (`<<`) takes a mapping or a list of mappings",
+                                 "merge with `<<: *name`, where `&name` marks a mapping", mark.line + 1,
+                                 mark.column + 1, code="yaml-merge")
+        for key, value in source.value:
+            if key.tag != _MERGE and isinstance(key, yaml.ScalarNode) and key.value not in seen:
+                seen.add(key.value)
+                inherited.append((key, value))
+    node.value = own + inherited
+    return len(inherited)
