@@ -68,13 +68,18 @@ def init(
     """Write a commented starter model that validates."""
     from importlib.resources import files
 
-    from threatloom.atomic import write_text
-
     target = directory / name
-    if target.exists():
-        fail(f"{target} already exists", "choose another --name or folder; nothing was overwritten")
     starter = files("threatloom.model").joinpath("starter.yaml").read_text(encoding="utf-8")
-    write_text(target, starter)
+    if directory.exists() and not directory.is_dir():
+        fail(f"{directory} is a file, not a folder", "give the folder to create the model in")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with target.open("x", encoding="utf-8") as handle:  # "x": never replace an existing file
+            handle.write(starter)
+    except FileExistsError:
+        fail(f"{target} already exists", "choose another --name or folder; nothing was overwritten")
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc.strerror}", "check that the folder can be created and written")
     console().print(f"[green]wrote {target}[/green]; next: threatloom validate {target}")
 
 

@@ -17,4 +17,7 @@ def model_json_schema() -> dict[str, Any]:
     # `include:` is resolved by the loader before validation, so the schema lists it too.
     schema["properties"]["include"] = {"type": "array", "items": {"type": "string"},
                                        "description": "Other model files whose sections join this one."}
+    # a component's technology may also be written as plain text (`technology: PostgreSQL 16`)
+    technology = schema["$defs"]["Component"]["properties"]["technology"]
+    technology["anyOf"] = [{"type": "string", "minLength": 1, "maxLength": 300}, *technology["anyOf"]]
     return schema

@@ -38,6 +38,10 @@ def _warnings(model: Model) -> Iterator[Problem]:
         if not index.incoming.get(comp.id) and not index.outgoing.get(comp.id):
             yield _warn(model, key, "isolated", f"component {comp.id!r} has no data flows",
                         "connect it with a flow, or mark it out of scope")
+        elif comp.internet_facing and not index.incoming.get(comp.id) and not _in_internet_zone(model, comp.zone):
+            yield _warn(model, key, "internet-facing-unreached",
+                        f"component {comp.id!r} is marked internet-facing but no flow reaches it",
+                        "add the inbound flow from the internet side, or set `internet_facing: false`")
     for party in model.environment:
         used_assets.update(party.receives)
     for flow in model.flows:
@@ -71,6 +75,8 @@ def _warnings(model: Model) -> Iterator[Problem]:
             yield _warn(model, f"actors/{actor.id}", "actor-unused",
                         f"actor {actor.id!r} starts only in empty zones, so it can reach nothing",
                         "start it in a zone that holds elements, or remove it")
+    yield from _unused_controls(model)
+    yield from _unused_zones(model, populated)
     for i, decision in enumerate(model.decisions):
         if decision.treatment.value == "accept" and not decision.justification:
             yield _warn(model, f"decisions/{i}", "accept-no-justification",
@@ -87,3 +93,29 @@ def _zone_has_elements(model: Model, zone_id: str, populated: set[str]) -> bool:
             return True
         stack.extend(index.zone_children.get(zone, ()))
     return False
+
+
+def _in_internet_zone(model: Model, zone_id: str | None) -> bool:
+    index = model.index
+    return zone_id is not None and any(index.zones[z].internet for z in index.zone_path(zone_id))
+
+
+def _unused_controls(model: Model) -> Iterator[Problem]:
+    applied = {c for comp in model.components for c in comp.controls}
+    applied.update(c for flow in model.flows for c in flow.controls)
+    applied.update(c for threat in model.threats for c in threat.mitigations)
+    for control in model.controls:
+        if control.id not in applied:
+            yield _warn(model, f"controls/{control.id}", "control-unused",
+                        f"control {control.id!r} is applied to nothing, so it lowers no risk",
+                        "list it under `controls:` of the components or flows it protects, or in a "
+                        "threat's `mitigations:`")
+
+
+def _unused_zones(model: Model, populated: set[str]) -> Iterator[Problem]:
+    entry_points = {s for actor in model.actors for s in actor.starts_in}
+    for zone in model.zones:
+        if zone.id not in entry_points and not _zone_has_elements(model, zone.id, populated):
+            yield _warn(model, f"zones/{zone.id}", "zone-unused",
+                        f"zone {zone.id!r} holds no component or party and no actor starts in it",
+                        "place elements in it with `zone:`, or remove it")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import gc
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.model.pydantic_errors import describe_validation_error
 from threatloom.model.references import check_references
+from threatloom.model.salvage import covered, salvage
 from threatloom.model.schema import FORMAT_VERSION, Model
 from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
 
@@ -26,6 +28,9 @@ LIST_SECTIONS = ("assets", "actors", "zones", "environment", "components", "flow
                  "decisions", "threats", "reviews", "rules", "notes")
 ROOT_ONLY = ("system", "risk")
 MAX_INCLUDED_FILES = 200
+# reading problems that leave every section's IDs readable, so references can still be checked
+_LOCAL_PROBLEMS = frozenset({"duplicate-key", "yaml-tag", "yaml-merge", "yaml-key", "yaml-number", "version",
+                             "include-section"})
 
 
 @dataclass
@@ -34,11 +39,14 @@ class _Origin:
 
     root: YamlDocument
     items: dict[tuple[str, int], tuple[YamlDocument, tuple[str | int, ...]]] = field(default_factory=dict)
+    keys: dict[str, YamlDocument] = field(default_factory=dict)  # sections first written in an include
 
     def locate(self, path: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
         if len(path) >= 2 and isinstance(path[1], int) and (path[0], path[1]) in self.items:
             document, prefix = self.items[(str(path[0]), path[1])]
             return document.locate(prefix + path[2:], at_key=at_key)
+        if path and isinstance(path[0], str) and path[0] in self.keys:
+            return self.keys[path[0]].locate(path, at_key=at_key)
         return self.root.locate(path, at_key=at_key)
 
 
@@ -46,9 +54,9 @@ def load_model(path: str | Path) -> Model:
     """Load, validate and resolve the model at `path` (and every file it includes)."""
     root_path = Path(path)
     with _collector_paused():
-        root = read_yaml(root_path)
-        merged, origin = _merge_includes(root, root_path)
-        return build_model(merged, origin)
+        root = read_yaml(root_path, keep_problems=True)
+        merged, origin, problems = _merge_includes(root, root_path)
+        return build_model(merged, origin, problems)
 
 
 @contextmanager
@@ -65,35 +73,64 @@ def _collector_paused() -> Iterator[None]:
 
 def load_model_text(text: str, name: str = "<model>") -> Model:
     """Validate a model given as YAML text (no includes), e.g. from an importer or a test."""
-    document = parse_yaml(text, name)
-    merged, origin = _merge_includes(document, None)
-    return build_model(merged, origin)
+    document = parse_yaml(text, name, keep_problems=True)
+    merged, origin, problems = _merge_includes(document, None)
+    return build_model(merged, origin, problems)
 
 
-def build_model(merged: dict[str, Any], origin: _Origin) -> Model:
+def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem] | None = None) -> Model:
+    """Validate merged model data; raise every problem (the earlier `problems` of reading included).
+
+    Schema and reference problems are reported together: when the schema fails, the model is repaired
+    just enough (:mod:`threatloom.model.salvage`) to check its references as well. References are not
+    checked while reading problems remain (a missing include would make every ID in it look unknown).
+    """
+    found = list(problems or [])
+    references = not any(p.code not in _LOCAL_PROBLEMS for p in found)
+    model: Model | None = None
+    checked: Model | None = None
+    repaired: set[str] = set()
     try:
-        model = Model.model_validate(merged)
+        model = checked = Model.model_validate(merged)
     except ValidationError as exc:
-        raise InputError(describe_validation_error(exc, origin.locate)) from None
-    problems = check_references(model, origin.locate)
-    if problems:
-        raise InputError(problems)
+        found.extend(_new_places(found, describe_validation_error(exc, origin.locate)))
+        if references:
+            checked, repaired = salvage(merged, exc)
+    if checked is not None and references:
+        found.extend(p for p in check_references(checked, origin.locate) if not covered(p, repaired))
+    if found or model is None:
+        raise InputError(_in_reading_order(found, origin.root.path))
     model._sources.update(_element_sources(merged, origin))
     return model
 
 
-def _merge_includes(root: YamlDocument, root_path: Path | None) -> tuple[dict[str, Any], _Origin]:
+def _new_places(earlier: list[Problem], later: list[Problem]) -> list[Problem]:
+    """`later` without the problems at a place already reported (a bad tag, then a null where it was)."""
+    taken = {(p.location.file, p.location.line, p.location.column) for p in earlier}
+    return [p for p in later if (p.location.file, p.location.line, p.location.column) not in taken]
+
+
+def _in_reading_order(problems: list[Problem], root: str) -> list[Problem]:
+    """The main file first, then the others in the order they were first named; each top to bottom."""
+    rank: dict[str, int] = {root: 0}
+    for p in problems:
+        rank.setdefault(p.location.file, len(rank))
+    return sorted(problems, key=lambda p: (rank[p.location.file], p.location.line, p.location.column))
+
+
+def _merge_includes(root: YamlDocument, root_path: Path | None
+                    ) -> tuple[dict[str, Any], _Origin, list[Problem]]:
     origin = _Origin(root)
-    problems: list[Problem] = []
+    problems: list[Problem] = list(root.problems)
     merged: dict[str, Any] = {}
     if not isinstance(root.data, dict):
-        raise InputError([Problem(root.locate(()), "a model must be a mapping of sections",
-                                  "start the file with `threatloom: 1` and a `system:` section",
-                                  "not-a-mapping")])
+        raise InputError([*problems, Problem(root.locate(()), "a model must be a mapping of sections",
+                                             "start the file with `threatloom: 1` and a `system:` section",
+                                             "not-a-mapping")])
     _check_version(root, problems)
-    seen: set[Path] = set()
+    seen: dict[Path, str] = {}  # each file read, and where it was first included
     if root_path is not None:
-        seen.add(root_path.resolve())
+        seen[root_path.resolve()] = "it is the main model file"
     queue: list[tuple[YamlDocument, Path | None]] = [(root, root_path)]
     while queue:
         document, doc_path = queue.pop(0)
@@ -115,16 +152,15 @@ def _merge_includes(root: YamlDocument, root_path: Path | None) -> tuple[dict[st
                 problems.append(Problem(document.locate((key,), at_key=True),
                                         f"`{key}` may only appear in the main model file",
                                         "move it to the file you load", "include-section"))
-            else:
-                merged.setdefault(key, value)  # the schema reports it (wrong type or unknown key)
+            elif key not in merged:
+                merged[key] = value  # the schema reports it (wrong type or unknown key)
+                origin.keys[key] = document
         if len(seen) > MAX_INCLUDED_FILES:
             problems.append(Problem(root.locate(("include",), at_key=True),
                                     f"more than {MAX_INCLUDED_FILES} included files", "merge some files",
                                     "too-many-includes"))
             break
-    if problems:
-        raise InputError(problems)
-    return merged, origin
+    return merged, origin, problems
 
 
 def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
@@ -138,7 +174,7 @@ def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
                                 f"this threatloom reads version {FORMAT_VERSION}", "version"))
 
 
-def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: set[Path],
+def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: dict[Path, str],
               problems: list[Problem]) -> list[tuple[YamlDocument, Path | None]]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(Problem(document.locate(("include",)), "`include` must be a list of file paths",
@@ -153,20 +189,23 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: s
         target = (doc_path.parent / name).resolve()
         where = document.locate(("include", i))
         if target in seen:
-            problems.append(Problem(where, f"{name!r} is included more than once (or in a cycle)",
-                                    "include each file once", "include-cycle"))
+            problems.append(Problem(where, f"{name!r} is already part of the model ({seen[target]})",
+                                    "include each file once; includes must not form a cycle", "include-cycle"))
             continue
         if not target.is_file():
             close = difflib.get_close_matches(name, [p.name for p in doc_path.parent.glob("*.y*ml")], 1)
             hint = f"did you mean {close[0]!r}?" if close else "paths are relative to the including file"
             problems.append(Problem(where, f"included file {name!r} not found", hint, "include-missing"))
             continue
-        seen.add(target)
+        seen[target] = f"included at {where}"
+        # shown as the user would write it from where they run: relative to the including file's folder
+        display = os.path.normpath(Path(document.path).parent / name)
         try:
-            included = read_yaml(target)
+            included = read_yaml(target, keep_problems=True, display=display)
         except InputError as exc:
             problems.extend(exc.problems)
             continue
+        problems.extend(included.problems)
         if not isinstance(included.data, dict):
             problems.append(Problem(included.locate(()), "an included file must be a mapping of sections",
                                     "start it with `threatloom: 1`", "not-a-mapping"))

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from threatloom.errors import Problem, SourceLocation
+from threatloom.model.schema import CURRENCY_PATTERN, ID_PATTERN, RESULT_PATTERN, THREAT_PATTERN
 
 Locator = Callable[..., SourceLocation]
 
@@ -23,32 +24,48 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
     root_model = root or Model
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
-        loc = tuple(part for part in error["loc"] if not _is_union_tag(part))
+        loc = clean_loc(error["loc"])
         kind = error["type"]
         dotted = _dotted(loc)
+        given = error.get("input")
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = sorted(_fields_at(root_model, loc[:-1]))
             close = difflib.get_close_matches(key, allowed, 1, 0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
-            problems.append(Problem(locate(loc, at_key=True), f"unknown key {key!r}", hint,
+            where = _dotted(loc[:-1]) or "the top level"
+            problems.append(Problem(locate(loc, at_key=True), f"unknown key {key!r} in {where}", hint,
                                     "unknown-key", path=dotted))
         elif kind == "missing":
             parent = _dotted(loc[:-1]) or "the model"
             problems.append(Problem(locate(loc[:-1]), f"{parent} is missing required key {loc[-1]!r}",
                                     f"add `{loc[-1]}:`", "missing-key", path=dotted))
         elif kind == "enum":
-            expected = _enum_values(root_model, loc)
-            given = str(error.get("input"))
-            close = difflib.get_close_matches(given, expected, 1, 0.5)
-            hint = f"did you mean {close[0]!r}?" if close else f"one of: {', '.join(expected)}"
-            problems.append(Problem(locate(loc), f"{dotted}: {given!r} is not an allowed value", hint,
-                                    "bad-value", path=dotted))
+            values = _enum_values(root_model, loc)
+            listed = f"allowed: {', '.join(values)}"
+            if isinstance(given, str):
+                near = difflib.get_close_matches(given, values, 1, 0.5)
+                hint = f"did you mean {near[0]!r}? {listed}" if near else listed
+                message = f"{dotted}: {given!r} is not an allowed value"
+            else:
+                hint, message = f"write one value; {listed}", f"{dotted}: expected one value, got {_kind(given)}"
+            problems.append(Problem(locate(loc), message, hint, "bad-value", path=dotted))
+        elif kind == "cross_field":
+            ctx = error.get("ctx") or {}
+            key = str(ctx.get("key", ""))
+            at = (*loc, key) if key else loc
+            problems.append(Problem(locate(at), str(ctx.get("message", error["msg"])), str(ctx.get("hint", "")),
+                                    "bad-value", path=_dotted(at)))
         else:
-            message = error["msg"].removeprefix("Value error, ")
-            problems.append(Problem(locate(loc), f"{dotted or 'model'}: {message}", _hint_for(kind),
-                                    "bad-value", path=dotted))
+            message, hint = _wording(kind, error)
+            problems.append(Problem(locate(loc), f"{dotted or 'model'}: {message}", hint, "bad-value",
+                                    path=dotted))
     return problems
+
+
+def clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
+    """An error's location as keys and indexes of the document, without pydantic's union-member tags."""
+    return tuple(part for part in loc if not _is_union_tag(part))
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -63,26 +80,73 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return text
 
 
-def _hint_for(kind: str) -> str:
-    return {
-        "string_pattern_mismatch": "IDs start with a letter and use letters, digits, `_ . : -`",
-        "string_type": "write text",
-        "int_type": "write a whole number",
-        "int_parsing": "write a whole number",
-        "bool_type": "write true or false",
-        "bool_parsing": "write true or false",
-        "date_from_datetime_parsing": "write a date as YYYY-MM-DD",
-        "date_parsing": "write a date as YYYY-MM-DD",
-        "tuple_type": "write a list, e.g. `[a, b]`",
-        "list_type": "write a list, e.g. `[a, b]`",
-        "model_type": "write a mapping of keys",
-        "model_attributes_type": "write a mapping of keys",
-        "too_short": "add at least one item",
-        "greater_than_equal": "use a larger number",
-        "less_than_equal": "use a smaller number",
-        "string_too_long": "shorten the text",
-        "string_too_short": "write some text",
-    }.get(kind, "")
+def _kind(value: Any) -> str:
+    """What a YAML value is, in the words of someone who wrote it."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return type(value).__name__
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_PATTERNS = {
+    ID_PATTERN: ("is not a valid ID",
+                 "IDs start with a letter and use letters, digits, `_ . : -`, at most 128 characters"),
+    THREAT_PATTERN: ("is not a threat ID or pattern", "use letters, digits, `_ . : @ -` and the wildcards `*` `?`"),
+    CURRENCY_PATTERN: ("is not a currency code", "write an ISO 4217 code in capitals, e.g. EUR or USD"),
+    RESULT_PATTERN: ("is not an allowed result", "allowed: pass, fail, partial"),
+}
+
+
+def _wording(kind: str, error: Any) -> tuple[str, str]:
+    """Message and hint for one pydantic error type, naming the value that was given."""
+    given = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        message, hint = _PATTERNS.get(str(ctx.get("pattern")), ("does not have the expected form", ""))
+        return f"{_shown(given)} {message}", hint
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number, got {_kind(given)}", "write a whole number, e.g. 3"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number, got {_kind(given)}", "write a number, e.g. 1200.50"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"expected true or false, got {_kind(given)}", "write true or false"
+    if kind == "string_type":
+        hint = "quote it, e.g. \"5.1\"" if isinstance(given, int | float) else "write text"
+        return f"expected text, got {_kind(given)}", hint
+    if kind in ("tuple_type", "list_type"):
+        return f"expected a list, got {_kind(given)}", "write a list, e.g. `[a, b]` or one `- item` per line"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return f"expected a mapping of keys, got {_kind(given)}", "write `key: value` lines indented under it"
+    if kind in ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type"):
+        return f"{_shown(given)} is not a date", "write a date as YYYY-MM-DD"
+    if kind == "greater_than_equal":
+        return f"{given} is below the minimum of {ctx.get('ge')}", f"use a number from {ctx.get('ge')} up"
+    if kind == "less_than_equal":
+        return f"{given} is above the maximum of {ctx.get('le')}", f"use a number up to {ctx.get('le')}"
+    if kind == "too_short":
+        need = ctx.get("min_length", 1)
+        return f"needs at least {need} item{'s' if need != 1 else ''}", "add an item"
+    if kind == "string_too_short":
+        return "must not be empty", "write some text"
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters", "shorten the text"
+    if kind == "too_long":
+        return f"has more than {ctx.get('max_length')} items", "shorten the list"
+    return str(error["msg"]).removeprefix("Value error, "), ""
 
 
 def _unwrap(annotation: Any) -> list[Any]:

@@ -34,14 +34,29 @@ class _Checker:
         if value in known:
             return
         close = difflib.get_close_matches(value, sorted(known), 1, 0.6)
-        hint = f"did you mean {close[0]!r}?" if close else (
-            f"define it under `{kind}s`" if known else f"the model defines no {kind}s yet")
+        where = _SECTIONS.get(kind, f"`{kind}s`")
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif not known:
+            hint = f"the model defines none yet: add it under {where}"
+        elif len(known) <= 8:
+            hint = f"known: {', '.join(sorted(known))}; or define it under {where}"
+        else:
+            hint = f"define it under {where}"
         self.problems.append(Problem(self.locate(path), f"unknown {kind} {value!r}", hint,
                                      "unknown-reference", path=_dotted(path)))
 
     def refer_all(self, kind: str, values: Iterable[str], known: set[str], path: tuple[Any, ...]) -> None:
         for i, value in enumerate(values):
             self.refer(kind, value, known, (*path, i))
+
+
+_SECTIONS = {
+    "element": "`components` or `environment`",
+    "zone or element": "`zones`, `components` or `environment`",
+    "element or flow": "`components`, `environment` or `flows`",
+    "ID": "one of the sections",
+}
 
 
 def _dotted(path: tuple[Any, ...]) -> str:
@@ -92,7 +107,8 @@ def check_references(model: Model, locate: Locator) -> list[Problem]:
         if flow.source == flow.destination:
             c.problems.append(Problem(locate((*path, "destination")),
                                       f"flow {flow.id!r} goes from {flow.source!r} to itself",
-                                      "a flow joins two different elements", "self-flow"))
+                                      "a flow joins two different elements; model the internal step "
+                                      "as a separate component", "self-flow", path=_dotted((*path, "destination"))))
         c.refer_all("asset", flow.data, assets, (*path, "data"))
         c.refer_all("control", flow.controls, controls, (*path, "controls"))
     for i, actor in enumerate(model.actors):
@@ -114,13 +130,16 @@ def check_references(model: Model, locate: Locator) -> list[Problem]:
 def _check_zone_cycles(c: _Checker) -> None:
     parents = {z.id: z.parent for z in c.model.zones}
     for i, zone in enumerate(c.model.zones):
-        seen = {zone.id}
+        chain = [zone.id]
         current = zone.parent
         while current is not None and current in parents:
-            if current in seen:
-                c.problems.append(Problem(c.locate(("zones", i, "parent")),
-                                          f"zone {zone.id!r} is nested inside itself",
-                                          "zone parents must form a tree", "zone-cycle"))
+            chain.append(current)
+            if current == zone.id:
+                path = ("zones", i, "parent")
+                c.problems.append(Problem(c.locate(path), f"zone {zone.id!r} is nested inside itself: "
+                                          f"{' → '.join(chain)}", "zone parents must form a tree; remove one "
+                                          "`parent:` of the loop", "zone-cycle", path=_dotted(path)))
                 break
-            seen.add(current)
+            if current in chain[:-1]:  # a loop further up, reported at its own zones
+                break
             current = parents[current]

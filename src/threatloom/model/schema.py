@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 from threatloom.errors import SourceLocation
 from threatloom.model.vocabulary import (
@@ -43,15 +44,22 @@ if TYPE_CHECKING:
 
 FORMAT_VERSION = 1
 
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:-]{0,127}$"),
-]
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.:-]{0,127}$"
+THREAT_PATTERN = r"^[A-Za-z0-9_.:@*?-]{1,400}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+RESULT_PATTERN = r"^(pass|fail|partial)$"
+
+Identifier = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 """An ID others refer to: starts with a letter; letters, digits, `_ . : -`; at most 128 characters."""
 
-ThreatPattern = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@*?-]{1,400}$")]
+ThreatPattern = Annotated[str, StringConstraints(pattern=THREAT_PATTERN)]
 Text = Annotated[str, StringConstraints(max_length=20_000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+
+def _misplaced(key: str, message: str, hint: str) -> PydanticCustomError:
+    """A check across fields, reported at `key` of the section (with a hint) rather than at the section."""
+    return PydanticCustomError("cross_field", "{message}", {"message": message, "key": key, "hint": hint})
 
 
 class Strict(BaseModel):
@@ -106,8 +114,13 @@ class RiskBands(Strict):
 
     @model_validator(mode="after")
     def _ordered(self) -> RiskBands:
-        if not self.medium < self.high < self.critical:
-            raise ValueError("bands must increase: medium < high < critical")
+        hint = "the lowest score of each band must be above the one before: medium < high < critical"
+        if self.high <= self.medium:
+            raise _misplaced("high", f"bands must increase: high ({self.high}) is not above medium "
+                             f"({self.medium})", hint)
+        if self.critical <= self.high:
+            raise _misplaced("critical", f"bands must increase: critical ({self.critical}) is not above high "
+                             f"({self.high})", hint)
         return self
 
 
@@ -119,7 +132,7 @@ class RiskSettings(Strict):
 
 class Money(Strict):
     amount: float = Field(ge=0, description="Monetary value.")
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] = Field(
+    currency: Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN)] = Field(
         "EUR", description="ISO 4217 currency code.")
 
 
@@ -226,7 +239,8 @@ class Component(Strict):
     @model_validator(mode="after")
     def _reason_for_out_of_scope(self) -> Component:
         if self.out_of_scope and not self.out_of_scope_reason:
-            raise ValueError("out_of_scope needs out_of_scope_reason: say why it is not analysed")
+            raise _misplaced("out_of_scope", f"component {self.id!r} is out of scope but gives no reason",
+                             "add `out_of_scope_reason:` saying why it is not analysed")
         return self
 
 
@@ -254,7 +268,7 @@ class Flow(Strict):
 class ControlValidation(Strict):
     date: dt.date = Field(description="When the control was checked.")
     method: ShortText = Field(description="How: test, pentest, review, scan, audit…")
-    result: Annotated[str, StringConstraints(pattern=r"^(pass|fail|partial)$")] = Field(
+    result: Annotated[str, StringConstraints(pattern=RESULT_PATTERN)] = Field(
         description="pass, fail or partial.")
     notes: Text = Field("", description="Evidence or findings.")
 

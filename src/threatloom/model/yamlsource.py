@@ -70,9 +70,14 @@ class YamlDocument:
         return SourceLocation(self.path, mark.line + 1, mark.column + 1)
 
 
-def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
-    """Read one YAML file into plain data; raise InputError with a location when it is not usable."""
-    display = str(path)
+def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES, keep_problems: bool = False,
+              display: str | None = None) -> YamlDocument:
+    """Read one YAML file into plain data; raise InputError with a location when it is not usable.
+
+    With `keep_problems`, problems that still leave usable data (a duplicate key, a tag, a merge key)
+    are kept in `document.problems` instead of raised, so a caller can report them with later ones.
+    """
+    display = str(path) if display is None else display
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -82,23 +87,40 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> YamlDocument:
         raise single_problem(display, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
                              "split the model with `include:`", code="too-large")
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise single_problem(display, f"cannot read the file: {exc.strerror}",
+                             "check the path and its permissions", code="io") from exc
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise single_problem(display, f"not UTF-8 text (byte {exc.start})", "save the file as UTF-8",
-                             code="encoding") from exc
-    return parse_yaml(text, display)
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        column = len(raw[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise single_problem(display, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
+                             "save the file as UTF-8", line, column, code="encoding") from exc
+    return parse_yaml(text, display, keep_problems=keep_problems)
 
 
-def parse_yaml(text: str, display: str) -> YamlDocument:
-    """Parse YAML text (one document) into plain data, keeping its node tree."""
+def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlDocument:
+    """Parse YAML text (one document) into plain data, keeping its node tree.
+
+    Problems that stop reading (syntax, bounds, several documents) are always raised; the others are
+    raised too unless `keep_problems` is set, in which case they stay in `document.problems`.
+    """
     try:
         nodes = list(_compose_all(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        message = f"YAML syntax error: {exc.problem or exc.context}"
-        raise single_problem(display, message, "check indentation, quoting and the `:` after each key",
-                             line, column, code="yaml-syntax") from exc
+        problem = str(exc.problem or exc.context)
+        if "nesting depth" in problem:  # libyaml's own bound, far above ours
+            raise single_problem(display, "YAML nested too deeply", f"keep nesting under {MAX_DEPTH} levels",
+                                 line, column, code="too-deep") from exc
+        hint = ("indent with spaces: YAML does not allow tabs" if _char_at(text, line, column) == "\t"
+                else "check indentation, quoting and the `:` after each key")
+        raise single_problem(display, f"YAML syntax error: {problem}", hint, line, column,
+                             code="yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise single_problem(display, f"YAML error: {exc}", code="yaml-syntax") from exc
     except RecursionError as exc:
@@ -113,9 +135,17 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
     document = YamlDocument(display, None, root)
     if root is not None:
         document.data = _Converter(document).convert(root, 0)
-    if document.problems:
+    if document.problems and not keep_problems:
         raise InputError(document.problems)
     return document
+
+
+def _char_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n", line)
+    if not 1 <= line <= len(lines) or column < 1:
+        return ""
+    row = lines[line - 1]
+    return row[column - 1] if column <= len(row) else ""
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node]:
