@@ -122,3 +122,25 @@ def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
 
 _Dumper.add_representer(str, _text)
 _Dumper.add_representer(list, _list)
+
+
+_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,127}$")
+
+
+def keep_id(draft: ModelDraft, wanted: str, name: str, prefix: str = "", *,
+            foreign: tuple[str, str] | None = None) -> str:
+    """`wanted` itself when it is a valid model ID not yet taken (a file threatloom wrote keeps its
+    IDs exactly), else a fresh ID from `name` as :meth:`ModelDraft.new_id` gives."""
+    if not _IDENTIFIER.match(wanted) or wanted.lower() in draft._taken:
+        return draft.new_id(name, prefix, foreign=foreign)
+    return reserve_id(draft, wanted, foreign=foreign)
+
+
+def reserve_id(draft: ModelDraft, ident: str, *, foreign: tuple[str, str] | None = None) -> str:
+    """Take `ident` as it is, even if another namespace of the model uses it already (assets, actors,
+    controls and threats have namespaces of their own), so that no later :meth:`ModelDraft.new_id`
+    gives it out again."""
+    draft._taken.add(ident.lower())
+    if foreign is not None:
+        draft._ours[foreign] = ident
+    return ident
