@@ -80,7 +80,7 @@ def read_data_assets(src: Source) -> None:
             kind = "software"
         personal = _says_personal(words) or any(t.lower() in ("pii", "personal-data", "gdpr") for t in tags)
         src.draft.add("assets", {
-            "id": ours, "name": short(name),
+            "id": ours, "name": short(name) or foreign,
             "description": long_text("\n\n".join(t for t in (description, justification and
                                                              f"Why rated so: {justification}") if t)),
             "kind": kind if kind != "data" else None,
@@ -147,7 +147,8 @@ def add_component(src: Source, asset: TechnicalAsset, zone: str | None, in_bound
                  for d in src.names(obj, "data_assets_processed", keys)]
     tags = src.names(obj, "tags", keys)
     src.draft.add("components", {
-        "id": asset.ours, "name": short(asset.name), "description": long_text(src.text(obj, "description", keys)),
+        "id": asset.ours, "name": short(asset.name) or asset.foreign_id,
+        "description": long_text(src.text(obj, "description", keys)),
         "type": ASSET_TYPE[kind_of], "kind": kind,
         "technology": short(", ".join(technologies)) or None, "zone": zone,
         # on the internet outside every boundary: the component sits in the internet zone instead

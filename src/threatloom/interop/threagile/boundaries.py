@@ -57,14 +57,15 @@ def read_boundaries(src: Source, assets: list[TechnicalAsset]) -> dict[str, str]
         parent = parents.get(boundary.foreign_id)
         description = src.text(boundary.data, "description", boundary.keys)
         src.draft.add("zones", {
-            "id": boundary.ours, "name": short(boundary.name),
+            "id": boundary.ours, "name": short(boundary.name) or boundary.foreign_id,
             "description": long_text("\n\n".join(t for t in (description, f"Threagile trust boundary of type "
                                                                         f"{boundary.type}.") if t)),
             "trust": trust[boundary.foreign_id], "parent": parent.ours if parent else None})
         tags = src.names(boundary.data, "tags", boundary.keys)
         details = [f"tags {', '.join(tags)}" if tags else "", *src.extras(boundary.data, BOUNDARY_KEYS, boundary.keys)]
         if any(details):
-            src.draft.note(boundary.ours, f"trust_boundaries.{boundary.name}", "Threagile: " + sentence_list(details) + ".")
+            src.draft.note(boundary.ours, f"trust_boundaries.{boundary.name}",
+                           "Threagile: " + sentence_list(details) + ".")
             src.report.keep_as_note("trust boundary details", boundary.name)
         src.report.map("trust boundaries")
     return zone_of

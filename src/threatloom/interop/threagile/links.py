@@ -41,6 +41,9 @@ def read_links(src: Source, assets: list[TechnicalAsset]) -> None:
             obj = src.mapping(asset.data["communication_links"][title], keys)
             target = src.required_text(obj, "target", keys)
             destination = src.ours("technical", target, (*keys, "target"), "technical asset")
+            if destination == asset.ours:
+                raise src.error((*keys, "target"), f"communication link {title!r} targets its own technical asset",
+                                "a link joins two technical assets; model the internal step as an asset of its own")
             sent = _data(src, obj, "data_assets_sent", keys)
             received = _data(src, obj, "data_assets_received", keys)
             protocol = src.text(obj, "protocol", keys).lower()
@@ -54,7 +57,8 @@ def read_links(src: Source, assets: list[TechnicalAsset]) -> None:
             tags = [*src.names(obj, "tags", keys), *flags]
             ours = src.draft.ours("link", link_id(asset.foreign_id, title))
             src.draft.add("flows", {
-                "id": ours, "name": short(title), "description": long_text(src.text(obj, "description", keys)),
+                "id": ours, "name": short(title) or link_id(asset.foreign_id, title),
+                "description": long_text(src.text(obj, "description", keys)),
                 "source": asset.ours, "destination": destination, "protocol": short(protocol) or None,
                 "authentication": AUTHENTICATION.get(authentication),
                 "authorization": AUTHORIZATION.get(src.choice(obj, "authorization", keys, AUTHORIZATION)),

@@ -98,7 +98,7 @@ def _category(src: Source, title: str, obj: dict[str, Any], keys: Keys,
     for risk_title, raw in identified.items():
         risk_keys = (*keys, "risks_identified", risk_title)
         risk = _risk(src, category, stride, risk_title, src.mapping(raw, risk_keys), risk_keys,
-                     action=description or plain(title), impact=impact, cwe=cwe, control=control_id)
+                     action=description or plain(title) or category, impact=impact, cwe=cwe, control=control_id)
         if risk is not None:
             risks.append(risk)
     function = src.choice(obj, "function", keys, RISK_FUNCTION)
@@ -130,7 +130,7 @@ def _risk(src: Source, category: str, stride: str, title: str, obj: dict[str, An
                                  "technical asset"))
     if relevant["communication_link"]:
         elements.append(src.ours("link", relevant["communication_link"], (*keys, "most_relevant_communication_link"),
-                                 "communication link (source-id>link-title)"))
+                                 "communication link", "Threagile names a link `source-id>link-title-in-lowercase`"))
     breached = src.names(obj, "data_breach_technical_assets", keys)
     elements += [src.ours("technical", b, (*keys, "data_breach_technical_assets", i), "technical asset")
                  for i, b in enumerate(breached)]
@@ -207,8 +207,8 @@ def _tracking(src: Source, risks: list[Risk]) -> dict[str, str]:
         if matched:
             what += "Every risk it matches is already tracked by an entry that wins over it."
         else:
-            what += ("threatloom has no threat with this ID: it names one of Threagile's built-in risks, which "
-                     "threatloom's own rules may find under their own IDs.")
+            what += ("No individual risk of this model has this ID, so it tracks one of Threagile's built-in "
+                     "risks (or none); threatloom's own rules may find the same weakness under their own IDs.")
         src.draft.note(_about(src, pattern), _where(keys), what)
         src.report.keep_as_note("risk tracking without a threat", pattern)
     return decided

@@ -103,11 +103,12 @@ class Source:
                              f"Threagile knows {', '.join(options)}")
         return value
 
-    def ours(self, kind: str, foreign_id: str, keys: Keys, what: str) -> str:
+    def ours(self, kind: str, foreign_id: str, keys: Keys, what: str, hint: str = "") -> str:
         """Our ID for the Threagile `foreign_id` of `kind`; a located error when the file has none."""
         found = self.draft.ours(kind, foreign_id)
         if found is None:
-            raise self.error(keys, f"unknown {what} {foreign_id!r}", f"use the `id` of one of the file's {what}s")
+            raise self.error(keys, f"unknown {what} {foreign_id!r}",
+                             hint or f"use the `id` of one of the file's {what}s")
         return found
 
     def extras(self, obj: dict[str, Any], known: Iterable[str], keys: Keys) -> list[str]:
