@@ -22,10 +22,14 @@ class _Checker:
         seen: dict[str, tuple[Any, ...]] = {}
         for ident, path in entries:
             if ident in seen:
-                first = self.locate(seen[ident])
+                first = self.locate((*seen[ident], "id"))
+                hint = f"first defined at {first}; IDs must be unique"
+                if seen[ident][0] != path[0]:
+                    hint = (f"first defined in `{seen[ident][0]}` at {first}; zones, components, environment "
+                            "and flows share one set of IDs")
                 self.problems.append(Problem(
-                    self.locate((*path, "id")), f"duplicate {namespace} ID {ident!r}",
-                    f"first defined at {first}; IDs must be unique", "duplicate-id", path=_dotted(path)))
+                    self.locate((*path, "id")), f"duplicate {namespace} ID {ident!r}", hint, "duplicate-id",
+                    path=_dotted(path)))
             else:
                 seen[ident] = path
         return set(seen)

@@ -117,10 +117,8 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
         if "nesting depth" in problem:  # libyaml's own bound, far above ours
             raise single_problem(display, "YAML nested too deeply", f"keep nesting under {MAX_DEPTH} levels",
                                  line, column, code="too-deep") from exc
-        hint = ("indent with spaces: YAML does not allow tabs" if _char_at(text, line, column) == "\t"
-                else "check indentation, quoting and the `:` after each key")
-        raise single_problem(display, f"YAML syntax error: {problem}", hint, line, column,
-                             code="yaml-syntax") from exc
+        message, hint = _syntax_wording(problem, exc.context, exc.context_mark, _char_at(text, line, column))
+        raise single_problem(display, message, hint, line, column, code="yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise single_problem(display, f"YAML error: {exc}", code="yaml-syntax") from exc
     except RecursionError as exc:
@@ -138,6 +136,26 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
     if document.problems and not keep_problems:
         raise InputError(document.problems)
     return document
+
+
+def _syntax_wording(problem: str, context: str | None, context_mark: Any, char: str) -> tuple[str, str]:
+    """Message and hint of a YAML syntax error, naming where the unfinished construct began."""
+    message = f"YAML syntax error: {problem}"
+    start = ""
+    if context and context_mark is not None:
+        start = f"line {context_mark.line + 1}, column {context_mark.column + 1}"
+        message += f" ({context} that starts at {start})"
+    if char == "\t":
+        return message, "indent with spaces: YAML does not allow tabs"
+    if context and "quoted scalar" in context:
+        return message, f"close the quote opened at {start}"
+    if context and "flow sequence" in context:
+        return message, f"close the `[` at {start} with `]`, or add the missing `,`"
+    if context and "flow mapping" in context:
+        return message, f"close the `{{` at {start} with `}}`, or add the missing `,`"
+    if "mapping values are not allowed" in problem:
+        return message, "a `: ` starts a new key here: check the indentation, or quote text that contains `: `"
+    return message, "check indentation, quoting and the `:` after each key"
 
 
 def _char_at(text: str, line: int, column: int) -> str:
@@ -191,7 +209,8 @@ class _Converter:
                           "too-deep")
             raise InputError(self.document.problems)
         if node.tag not in _KNOWN_TAGS:
-            self._problem(node, f"unsupported YAML tag {node.tag!r}",
+            shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+            self._problem(node, f"unsupported YAML tag {shown!r}",
                           "remove the `!tag`; model files hold plain values only", "yaml-tag")
             return None
         if isinstance(node, yaml.MappingNode):
