@@ -6,6 +6,7 @@ as an :class:`InputError` whose problems carry `file:line:column` and a hint.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import gc
 import os
@@ -48,6 +49,19 @@ class _Origin:
         if path and isinstance(path[0], str) and path[0] in self.keys:
             return self.keys[path[0]].locate(path, at_key=at_key)
         return self.root.locate(path, at_key=at_key)
+
+    def localise(self, problem: Problem) -> Problem:
+        """`problem` with its path (and the path its message starts with) as written in its own file."""
+        section, bracket, rest = problem.path.partition("[")
+        index, close, tail = rest.partition("]")
+        if not (bracket and close and index.isdigit()) or (section, int(index)) not in self.items:
+            return problem
+        _, prefix = self.items[(section, int(index))]
+        merged, local = f"{section}[{index}]", f"{section}[{prefix[1]}]"
+        if merged == local:
+            return problem
+        message = local + problem.message[len(merged):] if problem.message.startswith(merged) else problem.message
+        return dataclasses.replace(problem, message=message, path=local + tail)
 
 
 def load_model(path: str | Path) -> Model:
@@ -99,7 +113,7 @@ def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem]
     if checked is not None and references:
         found.extend(p for p in check_references(checked, origin.locate) if not covered(p, repaired))
     if found or model is None:
-        raise InputError(_in_reading_order(found, origin.root.path))
+        raise InputError(_in_reading_order([origin.localise(p) for p in found], origin.root.path))
     model._sources.update(_element_sources(merged, origin))
     return model
 

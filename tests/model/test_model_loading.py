@@ -1,0 +1,156 @@
+"""The loading API: a typed, frozen model; source locations of its parts; includes joined from several files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from threatloom.errors import InputError
+from threatloom.model import Model, load_model
+from threatloom.model.loading import load_model_text
+from threatloom.model.schema import Component, Flow
+from threatloom.model.vocabulary import Classification, ElementType, Encryption, Level
+
+REPO = Path(__file__).resolve().parents[2]
+STARTER = REPO / "src/threatloom/model/starter.yaml"
+INCLUDES = Path(__file__).parent / "fixtures" / "includes"
+
+
+def test_starter_loads_as_typed_values() -> None:
+    model = load_model(STARTER)
+    assert isinstance(model, Model)
+    assert model.threatloom == 1
+    assert model.system.name == "My service"
+    assert model.system.risk_appetite is Level.MEDIUM
+    assert [c.id for c in model.components] == ["web", "db"]
+    db = model.components[1]
+    assert isinstance(db, Component)
+    assert db.type is ElementType.DATA_STORE
+    assert db.technology is not None and db.technology.name == "PostgreSQL 16"  # text shorthand
+    assert db.technology.version is None
+    assert model.assets[0].classification is Classification.CONFIDENTIAL
+    assert isinstance(model.flows[0], Flow) and model.flows[0].encryption is Encryption.TLS
+    assert model.flows[0].port == 443
+    assert isinstance(model.components, tuple) and isinstance(db.stores, tuple)
+
+
+def test_loaded_model_is_frozen() -> None:
+    model = load_model(STARTER)
+    with pytest.raises(ValidationError, match="frozen"):
+        model.system.name = "Changed"  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="frozen"):
+        model.components[0].zone = "internet"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        model.components[0].stores.append("x")  # type: ignore[attr-defined]
+    assert model.system.name == "My service"
+
+
+def test_locate_gives_where_each_part_was_written() -> None:
+    model = load_model(STARTER)
+    lines = STARTER.read_text().splitlines()
+    web = model.locate("components/web")
+    assert (web.file, web.column) == (str(STARTER), 5)
+    assert lines[web.line - 1].strip() == "- id: web"
+    query = model.locate("flows/query")
+    assert lines[query.line - 1].strip() == "- id: query"
+    zone = model.locate("zones/cloud")
+    assert lines[zone.line - 1].strip().startswith("- {id: cloud")
+    # an unknown key falls back to the start of the model file
+    assert model.locate("components/nope") == model.locate("")
+    assert lines[model.locate("").line - 1] == "threatloom: 1"  # the mapping starts after the comments
+
+
+def test_locate_numbers_unidentified_items() -> None:
+    text = ("threatloom: 1\nsystem: {name: Shop}\n"
+            "decisions:\n  - {threat: 'TL-S001@*', treatment: reduce}\n  - {threat: 'TL-T*', treatment: accept,"
+            " justification: low value}\n")
+    model = load_model_text(text, "inline.yaml")
+    assert str(model.locate("decisions/0")) == "inline.yaml:4:5"
+    assert str(model.locate("decisions/1")) == "inline.yaml:5:5"
+
+
+def test_includes_join_lists_from_several_files() -> None:
+    model = load_model(INCLUDES / "merged" / "model.yaml")
+    # the main file's own items first, then each included file's in include order
+    assert [c.id for c in model.components] == ["web", "db", "cache"]
+    assert [z.id for z in model.zones] == ["internet", "cloud"]
+    assert [f.id for f in model.flows] == ["query", "warm"]
+    assert str(model.locate("components/web")) == f"{INCLUDES / 'merged/model.yaml'}:5:5"
+    assert str(model.locate("components/cache")) == f"{INCLUDES / 'merged/parts/components.yaml'}:7:5"
+    assert str(model.locate("zones/cloud")) == f"{INCLUDES / 'merged/zones.yaml'}:4:5"
+    assert str(model.locate("flows/warm")) == f"{INCLUDES / 'merged/parts/components.yaml'}:12:5"
+
+
+def test_include_errors_point_into_the_right_file_with_local_paths() -> None:
+    root = INCLUDES / "errors_in_parts" / "model.yaml"
+    with pytest.raises(InputError) as caught:
+        load_model(root)
+    found = [(os.path.relpath(p.location.file, root.parent), p.location.line, p.location.column, p.path,
+              p.message) for p in caught.value.problems]
+    assert found == [
+        ("model.yaml", 5, 63, "components[0].stores[0]", "unknown asset 'orders'"),
+        ("parts/zones.yaml", 4, 39, "zones[1].trust", "zones[1].trust: expected a whole number, got the text 'seven'"),
+        ("parts/components.yaml", 6, 11, "components[0].zone", "unknown zone 'offce'"),
+    ]
+
+
+def test_included_item_paths_are_counted_in_their_own_file(tmp_path: Path) -> None:
+    shutil.copytree(INCLUDES / "errors_in_parts", tmp_path, dirs_exist_ok=True)
+    root = tmp_path / "model.yaml"
+    # two zones in the main file shift the merged indexes; messages still count within parts/zones.yaml
+    root.write_text(root.read_text() + "zones:\n  - {id: a, name: A, trust: 1}\n  - {id: b, name: B, trust: 1}\n")
+    with pytest.raises(InputError) as caught:
+        load_model(root)
+    [zone_problem] = [p for p in caught.value.problems if p.location.file.endswith("zones.yaml")]
+    assert zone_problem.path == "zones[1].trust"
+    assert zone_problem.message.startswith("zones[1].trust:")
+
+
+def test_include_paths_are_shown_relative_to_how_the_main_file_was_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(INCLUDES)
+    with pytest.raises(InputError) as caught:
+        load_model("errors_in_parts/model.yaml")
+    assert [p.location.file for p in caught.value.problems] == [
+        "errors_in_parts/model.yaml", "errors_in_parts/parts/zones.yaml", "errors_in_parts/parts/components.yaml"]
+
+
+def test_include_from_text_needs_a_file() -> None:
+    with pytest.raises(InputError) as caught:
+        load_model_text("threatloom: 1\nsystem: {name: Shop}\ninclude: [other.yaml]\n", "inline.yaml")
+    [problem] = caught.value.problems
+    assert (str(problem.location), problem.message) == ("inline.yaml:3:10", "`include` needs a model read from a file")
+
+
+def test_include_must_be_a_list_of_paths(tmp_path: Path) -> None:
+    root = tmp_path / "model.yaml"
+    root.write_text("threatloom: 1\nsystem: {name: Shop}\ninclude: zones.yaml\n")
+    with pytest.raises(InputError) as caught:
+        load_model(root)
+    [problem] = caught.value.problems
+    assert (problem.location.line, problem.location.column, problem.message, problem.hint) == (
+        3, 10, "`include` must be a list of file paths", "write `include: [other.yaml]`")
+
+
+def test_dates_and_defaults() -> None:
+    text = ("threatloom: 1\nsystem: {name: Shop}\n"
+            "reviews:\n  - {date: 2025-03-04, participants: [Ana], outcome: First pass}\n")
+    model = load_model_text(text)
+    assert model.reviews[0].date == dt.date(2025, 3, 4)
+    assert model.risk.bands.medium == 5 and model.risk.bands.high == 10 and model.risk.bands.critical == 17
+    assert model.components == () and model.notes == ()
+
+
+def test_gc_is_restored_after_loading() -> None:
+    import gc
+
+    assert gc.isenabled()
+    load_model(STARTER)
+    assert gc.isenabled()
+    with pytest.raises(InputError):
+        load_model(INCLUDES / "errors_in_parts" / "model.yaml")
+    assert gc.isenabled()
