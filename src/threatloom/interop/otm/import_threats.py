@@ -176,7 +176,6 @@ class _Threats:
             ctx.draft.add("threats", ordered(ManualThreat, {
                 "id": ident, **fields, "assets": _assets_of(ctx, element), "elements": [element],
                 "mitigations": mitigations}))
-            ctx.report.map("threat instance")
             self.decision(ident, inst["state"], keys)
         ctx.report.map("threat")
         if base != slug(otm_id):
@@ -270,6 +269,8 @@ class _Threats:
             self.ctx.note("threat instance", threat, f"{_dotted(keys)}.state", f"state {state!r}, which threatloom "
                           "does not know: the threat stays open")
             found = (Treatment.REDUCE, ThreatStatus.OPEN)
+        else:
+            self.ctx.report.map("threat instance")
         treatment, status = found
         self.ctx.draft.add("decisions", {"threat": threat, "treatment": treatment.value, "status": status.value,
                                          "justification": short(f"state {state!r} in the OTM file")})

@@ -30,7 +30,9 @@ class OtmImporter(Importer):
     title = "Open Threat Model"
 
     def sniff(self, document: ForeignDocument) -> bool:
-        return isinstance(document.data, dict) and "otmVersion" in document.data and "project" in document.data
+        data = document.data  # a file that forgot its otmVersion is still told by its sections
+        return isinstance(data, dict) and "project" in data and (
+            "otmVersion" in data or any(k in data for k in ("trustZones", "components", "dataflows")))
 
     def read(self, document: ForeignDocument, draft: ModelDraft, report: ImportReport) -> None:
         root = document.expect(document.data, dict, (), "an OTM file is a JSON or YAML object")
