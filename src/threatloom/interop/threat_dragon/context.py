@@ -1,0 +1,72 @@
+"""What the parts of a Threat Dragon import share: the file, the draft, the report, and the IDs given."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatloom.interop.draft import ModelDraft, keep_id
+from threatloom.interop.interface import ImportReport
+from threatloom.interop.reading import ForeignDocument, Key
+from threatloom.interop.threat_dragon.cells import Cell
+
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Assets a Threat Dragon flag stands for: id -> the asset (added once, when a flag first needs it).
+ASSETS: dict[str, dict[str, Any]] = {
+    "credentials": {"id": "credentials", "name": "Credentials", "kind": "credential",
+                    "description": "Credentials (and, as Threat Dragon's storesCredentials flag says, possibly "
+                    "personal data) held by the stores marked so in Threat Dragon.",
+                    "classification": "restricted", "confidentiality": "high", "integrity": "high",
+                    "availability": "medium"},
+    "payment-card-data": {"id": "payment-card-data", "name": "Payment card data", "kind": "data",
+                          "description": "Card payments handled by the processes marked so in Threat Dragon.",
+                          "classification": "restricted", "confidentiality": "high", "integrity": "high",
+                          "availability": "medium", "personal_data": True},
+}
+
+
+@dataclass
+class Element:
+    """A cell imported as an element of the model."""
+
+    id: str
+    name: str
+    kind: str  # the cell's kind: actor, process or store
+    item: dict[str, Any]  # the component or party as added to the draft
+    party: bool
+
+
+@dataclass
+class Context:
+    doc: ForeignDocument
+    draft: ModelDraft
+    report: ImportReport
+    elements: dict[str, Element] = field(default_factory=dict)  # cell key -> element
+    cells: dict[str, Cell] = field(default_factory=dict)  # cell key -> cell, for every cell read
+    assets: set[str] = field(default_factory=set)
+    threat_ids: set[str] = field(default_factory=set)
+    per_element: dict[str, int] = field(default_factory=dict)  # threats numbered per element
+
+    def element_id(self, cell: Cell, prefix: str, name: str = "") -> str:
+        """The cell's own ID when threatloom wrote it (readable, not a UUID), else one from its name."""
+        name = name or cell.name or prefix
+        if UUID.match(cell.id):
+            return self.draft.new_id(name, prefix, foreign=("cell", cell.key))
+        return keep_id(self.draft, cell.id, name, prefix, foreign=("cell", cell.key))
+
+    def asset(self, asset_id: str) -> str:
+        if asset_id not in self.assets:
+            self.assets.add(asset_id)
+            self.draft.add("assets", dict(ASSETS[asset_id]))
+        return asset_id
+
+    def note(self, about: str | None, keys: tuple[Key, ...], text: str) -> None:
+        """Keep `text` as a note saying where in the file it was (the dotted path: finding line numbers
+        would mean parsing the whole file a second time)."""
+        self.draft.note(about, dotted(keys), text)
+
+
+def dotted(keys: tuple[Key, ...]) -> str:
+    return "".join(f"[{k}]" if isinstance(k, int) else f".{k}" for k in keys).lstrip(".") or "top level"
