@@ -30,6 +30,7 @@ class ImportContext:
     assets: dict[str, str] = field(default_factory=dict)  # OTM asset ID -> ours
     representations: dict[str, str] = field(default_factory=dict)  # OTM representation ID -> its type
     zone_stand_ins: dict[str, str] = field(default_factory=dict)  # our zone ID -> element standing for it
+    element_assets: dict[str, list[str]] = field(default_factory=dict)  # our element or flow -> its assets
     # threat instances met on components and dataflows: (keys of the list, our element or flow ID, list)
     instances: list[tuple[tuple[Key, ...], str, list[Any]]] = field(default_factory=list)
 
@@ -46,14 +47,14 @@ class ImportContext:
     def strings(self, obj: dict[str, Any], key: str, keys: tuple[Key, ...]) -> list[str]:
         """A list of strings (nulls, which OTM's schema allows, are left out; repeats kept once)."""
         values = self.document.member(obj, key, list, keys) or []
-        out: list[str] = []
+        out: dict[str, None] = {}
         for i, value in enumerate(values):
             if value is None:
                 continue
             text = short(self.document.expect(value, str, (*keys, key, i)))
-            if text and text not in out:
-                out.append(text)
-        return out
+            if text:
+                out[text] = None
+        return list(out)
 
     def number(self, obj: dict[str, Any], key: str, keys: tuple[Key, ...]) -> float:
         return self.document.required(obj, key, float, keys)

@@ -187,39 +187,56 @@ def read_components(ctx: ImportContext, root: dict[str, Any]) -> None:
         if names.count(name) > 1 and parent[0] == "component" and isinstance(by_id.get(parent[1]), str):
             readable = f"{name} in {by_id[parent[1]]}"  # StartLeft repeats names per subnet
         ctx.components[otm_id] = ctx.our_id("component", otm_id, readable, "component", exact=carry is not None)
+    memo: dict[str, tuple[str | None, list[str]]] = {}
     for i, comp in enumerate(components):
-        _component(ctx, comp, ("components", i), parents)
+        _component(ctx, comp, ("components", i), parents, memo)
 
 
-def _zone_of(ctx: ImportContext, otm_id: str,
-             parents: dict[str, tuple[str, str, tuple[Key, ...]]]) -> tuple[str | None, list[str]]:
-    """The nearest enclosing trust zone (ours) of a component, and the components around it, innermost first."""
-    around: list[str] = []
+_AROUND = 5  # enclosing components named in a nesting note
+
+
+def _zone_of(ctx: ImportContext, otm_id: str, parents: dict[str, tuple[str, str, tuple[Key, ...]]],
+             memo: dict[str, tuple[str | None, list[str]]]) -> tuple[str | None, list[str]]:
+    """The nearest enclosing trust zone (ours) of a component, and the first few components around it,
+    innermost first. Walked without recursion, and every component on the way is remembered (`memo`),
+    so a hostile file with a deep chain costs linear time."""
+    chain = [otm_id]
+    on_chain = {otm_id}
     kind, parent, keys = parents[otm_id]
-    while kind == "component":
+    while kind == "component" and parent not in memo:
         if parent not in ctx.components:
             raise ctx.document.error(keys, f"unknown parent component {parent!r}", "a parent names a component "
                                      "or trust zone of the file", "import-reference")
-        if parent == otm_id or parent in around:
-            raise ctx.document.error(keys, f"component {otm_id!r} is nested inside itself",
+        if parent in on_chain:
+            raise ctx.document.error(keys, f"component {chain[-1]!r} is nested inside itself",
                                      "component parents must form a tree", "import-cycle")
-        around.append(parent)
+        chain.append(parent)
+        on_chain.add(parent)
         kind, parent, keys = parents[parent]
-    if parent in ctx.placeholder_zones:
-        return None, around
-    if parent not in ctx.zones:
+    if kind == "component":
+        zone, around = memo[parent]
+        around = [parent, *around][:_AROUND]
+    elif parent in ctx.placeholder_zones:
+        zone, around = None, []
+    elif parent in ctx.zones:
+        zone, around = ctx.zones[parent], []
+    else:
         raise ctx.document.error(keys, f"unknown trust zone {parent!r}", "a parent names a trust zone of the file",
                                  "import-reference")
-    return ctx.zones[parent], around
+    for inner in reversed(chain):  # outermost first, so each takes the one around it
+        memo[inner] = (zone, around)
+        around = [inner, *around][:_AROUND]
+    return memo[otm_id]
 
 
 def _component(ctx: ImportContext, comp: dict[str, Any], keys: tuple[Key, ...],
-               parents: dict[str, tuple[str, str, tuple[Key, ...]]]) -> None:
+               parents: dict[str, tuple[str, str, tuple[Key, ...]]],
+               memo: dict[str, tuple[str | None, list[str]]]) -> None:
     doc = ctx.document
     otm_id, name, otm_type = comp["id"], comp["name"], comp["type"]
     ours = ctx.components[otm_id]
     where = f"components[{keys[1]}] ({name})"
-    zone, around = _zone_of(ctx, otm_id, parents)
+    zone, around = _zone_of(ctx, otm_id, parents, memo)
     tags = ctx.strings(comp, "tags", keys)
     held = doc.member(comp, "assets", dict, keys) or {}
     processed = _asset_ids(ctx, ctx.strings(held, "processed", (*keys, "assets")), (*keys, "assets", "processed"))
@@ -232,6 +249,7 @@ def _component(ctx: ImportContext, comp: dict[str, Any], keys: tuple[Key, ...],
         rest = {k: v for k, v in carry.items() if k != "element"}
         item = restore(doc, keys, Party, {**base, "receives": list(dict.fromkeys(processed + stored)), **rest})
         ctx.draft.add("environment", ordered(Party, item))
+        ctx.element_assets[ours] = list(item.get("receives", []))
         ctx.report.map("component")
     else:
         item = {**base, "stores": stored, "processes": processed}
@@ -247,6 +265,7 @@ def _component(ctx: ImportContext, comp: dict[str, Any], keys: tuple[Key, ...],
                 ctx.note("component", ours, f"{where}.type", f"OTM type {otm_type!r} (read as a process of kind "
                          "other)")
         ctx.draft.add("components", ordered(Component, item))
+        ctx.element_assets[ours] = list(dict.fromkeys([*item.get("stores", []), *item.get("processes", [])]))
         ctx.report.map("component")
     ctx.component_zone[ours] = zone
     if around:
@@ -296,6 +315,7 @@ def read_flows(ctx: ImportContext, root: dict[str, Any]) -> None:
         if carry is not None:
             item = restore(doc, keys, Flow, {**{k: v for k, v in item.items() if v is not None}, **carry})
         ctx.draft.add("flows", ordered(Flow, item))
+        ctx.element_assets[ours] = list(item.get("data", []))
         ctx.report.map("dataflow")
         _instances(ctx, flow, keys, ours)
         ctx.element_representations(flow, keys, ours, where)

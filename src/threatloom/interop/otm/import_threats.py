@@ -53,6 +53,7 @@ class _Threats:
     threats: dict[str, _Definition] = field(default_factory=dict)
     mitigations: dict[str, _Definition] = field(default_factory=dict)
     controls: dict[tuple[str, ControlStatus], str] = field(default_factory=dict)  # (OTM mitigation, status) -> ours
+    made: set[str] = field(default_factory=set)  # OTM mitigations that have a control already
     used: set[str] = field(default_factory=set)  # OTM mitigations some instance uses
 
     def definitions(self, root: dict[str, Any], section: str, required: str) -> dict[str, _Definition]:
@@ -124,7 +125,8 @@ class _Threats:
         if found is not None:
             return found
         ctx, mit = self.ctx, self.mitigations[otm_id]
-        first = not any(m == otm_id for (m, _s) in self.controls)
+        first = otm_id not in self.made
+        self.made.add(otm_id)
         if first:
             ident = ctx.our_id("control", otm_id, mit.name, "control", exact=False)
         else:
@@ -174,7 +176,7 @@ class _Threats:
         for ident, (keys, element, inst) in zip(idents, definition.instances, strict=True):
             mitigations = self.instance_mitigations(inst, keys, ident)
             ctx.draft.add("threats", ordered(ManualThreat, {
-                "id": ident, **fields, "assets": _assets_of(ctx, element), "elements": [element],
+                "id": ident, **fields, "assets": ctx.element_assets.get(element, []), "elements": [element],
                 "mitigations": mitigations}))
             self.decision(ident, inst["state"], keys)
         ctx.report.map("threat")
@@ -312,15 +314,6 @@ def _base_id(otm_id: str, name: str) -> str:
 
 def _cwe_tag(tag: str) -> int | None:
     return cwe_number(tag) if tag.lower().startswith("cwe") else None
-
-
-def _assets_of(ctx: ImportContext, element: str) -> list[str]:
-    for section, fields in (("components", ("stores", "processes")), ("flows", ("data",)),
-                            ("environment", ("receives",))):
-        for item in ctx.draft.sections[section]:
-            if item["id"] == element:
-                return list(dict.fromkeys(a for f in fields for a in item.get(f, [])))
-    return []
 
 
 def _dotted(keys: tuple[Key, ...]) -> str:
