@@ -101,15 +101,16 @@ def map_sheet(sheet: Sheet, target: str) -> Mapped:
         if a.value is None or (label == "dataflow order" and a.value == "0"):
             out.unset += 1
             continue
-        if _field(out, label, a.value, target, reason):
+        if _field(out, a.label, a.value, target, reason):
             out.used += 1
         else:
             out.notes.append(f"{a.label}: {a.value}")
     return out
 
 
-def _field(out: Mapped, label: str, value: str, target: str, reason: str | None) -> bool:
-    """Set the field `label` stands for; False when it has none here."""
+def _field(out: Mapped, shown: str, value: str, target: str, reason: str | None) -> bool:
+    """Set the field the attribute `shown` stands for; False when it has none here."""
+    label = shown.lower()
     flag = yes(value)
     f = out.fields
     if label == "out of scope" and flag is not None:
@@ -136,7 +137,7 @@ def _field(out: Mapped, label: str, value: str, target: str, reason: str | None)
         f["audit_logging"] = flag
         return True
     if ("tls enforced" in label or "https enforced" in label) and flag:
-        out.tls = f"{label}: {value}"
+        out.tls = f"{shown}: {value}"
         return True
     if label == "hosting environment" and value.lower() in HOSTING_TAGS:
         f.setdefault("tags", []).append(HOSTING_TAGS[value.lower()])

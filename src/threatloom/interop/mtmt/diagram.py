@@ -155,7 +155,8 @@ def _flow(draft: ModelDraft, report: ImportReport, loc: Locator, diagram: Diagra
 
 def _other(draft: ModelDraft, report: ImportReport, diagram: Diagram, shape: Shape) -> None:
     """Trust boundary lines, annotations and shapes of unknown type: kept as notes."""
-    texts = [f"{a.label}: {a.value}" for a in shape.sheet.attributes if a.value is not None]
+    texts = [a.value if a.label == "Name" else f"{a.label}: {a.value}" for a in shape.sheet.attributes
+             if a.value is not None]
     if shape.generic == LINE_BOUNDARY:
         kind = "trust boundary line"
         text = (f"Trust boundary line {shape.name!r} ({shape.sheet.stencil or shape.type_id}, {shape.guid}) on "
@@ -168,7 +169,8 @@ def _other(draft: ModelDraft, report: ImportReport, diagram: Diagram, shape: Sha
         kind = "shape"
         text = (f"{TOOL} shape {shape.name!r} of type {shape.generic} ({shape.type_id}, {shape.guid}), which "
                 "threatloom does not know.")
-    extra = [t for t in texts if not t.startswith("Name:")] if kind != "annotation" else []
+    extra = [f"{a.label}: {a.value}" for a in shape.sheet.attributes
+             if a.value is not None and a.label != "Name"] if kind != "annotation" else []
     draft.note(None, shape.path, "\n".join([text, *extra]))
     report.keep_as_note(kind, shape.name)
 

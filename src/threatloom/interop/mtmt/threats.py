@@ -132,13 +132,12 @@ def add_threats(draft: ModelDraft, report: ImportReport, instances: list[Instanc
             item.setdefault("mitigations", []).append(controls[mitigation])
         draft.add("threats", item)
         report.map("threat")
-        _decision(draft, report, t, ident)
         short_descriptions += "UserThreatShortDescription" in t.props
+        route = " -> ".join(diagram.names.get(g or "", g or "-") for g in (t.source, t.flow, t.target))
         notes = [f"{TOOL} threat {t.number} (type {t.type_id or '-'}, state {t.state}, priority "
-                 f"{t.priority or '-'}) on interaction {t.props.get('InteractionString') or '-'}: "
-                 f"{' -> '.join(diagram.names.get(g or '', g or '-') for g in (t.source, t.flow, t.target))}.",
-                 f"Tool key: {t.key}.",
-                 "The tool records no impact: the impact above follows from the STRIDE category."]
+                 f"{t.priority or '-'}) on the interaction {route}.", f"Tool key: {t.key}.",
+                 "The tool records no impact: the impact above follows from the STRIDE category.",
+                 *_decision(draft, report, t, ident)]
         if category_note:
             notes.append(category_note)
         notes += t.details
@@ -219,24 +218,22 @@ def _control(draft: ModelDraft, report: ImportReport, mitigation: str, template:
     return ident
 
 
-def _decision(draft: ModelDraft, report: ImportReport, t: Instance, ident: str) -> None:
+def _decision(draft: ModelDraft, report: ImportReport, t: Instance, ident: str) -> list[str]:
+    """The decision for the threat's state; what the threat's note should add about it."""
     if t.state not in STATES:
-        draft.note(ident, f"{t.path}.State", f"State {t.state!r} of the {TOOL} is not one threatloom knows; no "
-                   "decision was recorded.")
         report.keep_as_note("threat state", f"{t.number}: {t.state}")
-        return
+        return [f"State {t.state!r} is not one threatloom knows; no decision was recorded."]
     report.map("threat state")
     decided = STATES[t.state]
     if decided is None:
-        if t.justification:
-            draft.note(ident, f"{t.path}.StateInformation", f"Justification in the {TOOL}: {t.justification}")
-        return
+        return [f"Justification: {t.justification}"] if t.justification else []
     treatment, status, default = decided
-    if status == "false-positive" and not t.justification:
-        draft.note(ident, f"{t.path}.StateInformation", f"Marked Not Applicable in the {TOOL} with no "
-                   "justification: write why it does not apply, or the decision does not count.")
     draft.add("decisions", {"threat": ident, "treatment": treatment, "status": status,
                             "justification": long_text(t.justification or default)})
+    if status == "false-positive" and not t.justification:
+        return ["Marked Not Applicable with no justification: write why it does not apply, or the decision "
+                "does not count."]
+    return []
 
 
 def _describe(t: Instance) -> str:

@@ -97,6 +97,6 @@ class Locator:
             number = math.nan
         if not math.isfinite(number):
             raise self.error(f"{path}.{name}", f"expected a number, found {value[:40]!r}",
-                             "the file does not follow the Threat Modeling Tool's format", *anchors,
+                             "the file does not follow the Threat Modeling Tool's format", *anchors, f"<{name}",
                              code="import-type")
         return number

@@ -60,8 +60,8 @@ class ThreatComposerImporter(Importer):
         app = draft.new_id(f"{app_name} application" if taken else app_name, "application",
                            foreign=("application", app_name))
         component: dict[str, Any] = {
-            "id": app, "name": app_name, "type": "process",
-            "description": "The whole application: threat-composer files have no diagram.",
+            "id": app, "name": app_name, "description": "The whole application: threat-composer files have no "
+            "diagram.", "type": "process",
             "stores": sorted(assets.values()), "processes": sorted(assets.values())}
         internet = [t.number for t in threats if INTERNET.search(f"{t.source} {t.prerequisites}")]
         if internet:

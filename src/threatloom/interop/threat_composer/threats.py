@@ -78,7 +78,8 @@ def add_assets(draft: ModelDraft, report: ImportReport, threats: list[Threat], a
         secret = [t.number for t in by if SecurityProperty.CONFIDENTIALITY in goals_of(t)[0]]
         if secret:
             item["classification"] = "confidential"
-            rated.append(f"classification confidential ({label('T', secret)} harm its confidentiality)")
+            rated.append(f"classification confidential ({label('T', secret)} "
+                         f"harm{'s' if len(secret) == 1 else ''} its confidentiality)")
         for goal in GOAL_CATEGORY:
             high = [t.number for t in by if goal in goals_of(t)[0] and priority_of(t) == "high"]
             if high:
