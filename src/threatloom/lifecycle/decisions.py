@@ -110,13 +110,24 @@ class DecisionMatcher:
                                         "remove it or merge it with the other decision", "shadowed-decision",
                                         severity="warning"))
                 continue
-            pattern = decision.threat.replace("*", "").replace("?", "")
-            close = difflib.get_close_matches(pattern if is_pattern(decision.threat) else decision.threat,
-                                              ids, 1, 0.6)
-            hint = f"did you mean {close[0]!r}?" if close else "the threat may be gone: remove or update it"
+            hint = _unmatched_hint(decision.threat, ids)
             problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat", hint,
                                     "unmatched-decision", severity="warning"))
         return problems
+
+
+def _unmatched_hint(threat: str, ids: Sequence[str]) -> str:
+    """A hint for a decision matching nothing: the closest ID for an exact one; for a wildcard, only an
+    ID sharing its literal start (else any ID looks "close" once the wildcards are dropped)."""
+    if is_pattern(threat):
+        prefix = re.split(r"[*?]", threat, maxsplit=1)[0]
+        pool = [i for i in ids if i.startswith(prefix)]
+        close = difflib.get_close_matches(threat.replace("*", "").replace("?", ""), pool, 1, 0.0) if pool else []
+        if close:
+            return f"no threat ID fits the pattern; the closest is {close[0]!r}"
+        return "the threats it covered may be gone: remove or update it"
+    close = difflib.get_close_matches(threat, ids, 1, 0.6)
+    return f"did you mean {close[0]!r}?" if close else "the threat may be gone: remove or update it"
 
 
 def apply_decision(decision: Decision, index: int, level: Level, appetite: Level,

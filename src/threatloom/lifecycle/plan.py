@@ -6,7 +6,9 @@ threats it applies to; on a tie the one of least effort, then the one that reach
 threat, then the lower ID. Put it in place (fully: implemented, high effectiveness, as a candidate's
 `risk_reduction` assumes), score those threats again exactly as the analysis does, and repeat until no
 control removes any risk or the limit is reached. Each step shows the threats it reduces (before →
-after) and the residual risk that remains over all threats considered.
+after), where in the model the control must be recorded to count for each (the analysis counts the
+controls of the element; for a flow, of the flow and its destination; for a threat written by hand, of
+its elements and flows, or its `mitigations`), and the residual risk left over all threats considered.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Reduction:
     threat: Threat
     before: RiskScore
     after: RiskScore
+    record_on: tuple[str, ...] = ()  # model elements or flows whose `controls:` make it count
 
     @property
     def removed(self) -> int:
@@ -75,6 +78,21 @@ class Plan:
         return scores
 
 
+def record_on(model: Model, threat: Threat) -> tuple[str, ...]:
+    """The components and flows of `model` whose controls count for `threat` (see the module docstring).
+
+    Empty for a threat on a party of the environment, which cannot carry controls: only a decision
+    settles it.
+    """
+    index = model.index
+    if threat.origin == "manual":
+        return tuple(e for e in threat.elements if e in index.components or e in index.flows)
+    if threat.target_kind == "flow":
+        destination = threat.elements[-1]
+        return (threat.target, *((destination,) if destination in index.components else ()))
+    return (threat.target,) if threat.target in index.components else ()
+
+
 def considered(analysis: Analysis, only: Level | None = None,
                threat_ids: set[str] | None = None) -> list[Threat]:
     """The untreated threats a plan works on: at or above `only`, and among `threat_ids` if given."""
@@ -98,6 +116,7 @@ def make_plan(model: Model, analysis: Analysis, inputs: Mapping[str, ScoreInputs
     gains: dict[str, dict[str, Reduction]] = {}  # control -> threat ID -> what adding it would do now
     effects = {cid: full_effect(c) for cid, c in catalog.controls.items()}
     by_id = {t.id: t for t in threats}
+    where = {t.id: record_on(model, t) for t in threats}
 
     def evaluate(cid: str, t: Threat) -> None:
         found = gains.get(cid)
@@ -105,7 +124,7 @@ def make_plan(model: Model, analysis: Analysis, inputs: Mapping[str, ScoreInputs
             return
         after = inputs[t.id].residual_with(settings, (*added[t.id], effects[cid]))
         if after.score < current[t.id].score:
-            found[t.id] = Reduction(t, current[t.id], after)
+            found[t.id] = Reduction(t, current[t.id], after, where[t.id])
         else:
             found.pop(t.id, None)
 

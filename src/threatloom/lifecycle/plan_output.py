@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from threatloom.engine.threat import RiskScore
@@ -39,9 +40,16 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
             "removes": step.removed,
             "residual_after": step.residual_after,
             "threats": [{"id": r.threat.id, "title": r.threat.title, "before": _score(r.before),
-                         "after": _score(r.after)} for r in step.reductions],
+                         "after": _score(r.after), "record_on": list(r.record_on)} for r in step.reductions],
         } for step in plan.steps],
     }
+
+
+def where_text(record_on: tuple[str, ...], quote: Callable[[str], str] = str) -> str:
+    """Where the control must be recorded for a threat to count, in words."""
+    if not record_on:
+        return "its party cannot carry controls: settle it with a decision"
+    return "record it on " + " or ".join(quote(e) for e in record_on)
 
 
 def _scope(plan: Plan) -> str:
@@ -68,7 +76,7 @@ def plan_markdown(plan: Plan) -> str:
         lines.append("")
         for r in step.reductions:
             lines.append(f"- {code(r.threat.id)} {md(r.threat.title)}: {r.before.level.value} ({r.before.score}) → "
-                         f"{r.after.level.value} ({r.after.score})")
+                         f"{r.after.level.value} ({r.after.score}); {where_text(r.record_on, code)}")
     return "\n".join(lines) + "\n"
 
 
@@ -83,7 +91,8 @@ def plan_table(plan: Plan) -> RenderableType:
     grid = Table("#", "control", "effort", "threats reduced (before → after)", "removes", "residual left",
                  title=f"{plan.system}: treatment plan for the {_scope(plan)}", title_justify="left")
     for step in plan.steps:
-        threats = "\n".join(f"{escape(r.threat.id)} {r.before.level.value} → {r.after.level.value}"
+        threats = "\n".join(f"{escape(r.threat.id)} {r.before.level.value} → {r.after.level.value} "
+                            f"[dim](on {escape(', '.join(r.record_on) or 'no element')})[/dim]"
                             for r in step.reductions)
         planned = f"\n[dim]planned: {escape(', '.join(step.planned_as))}[/dim]" if step.planned_as else ""
         grid.add_row(str(step.rank), f"{escape(step.control.name)}\n[dim]{step.control.id}[/dim]{planned}",

@@ -22,6 +22,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RESULT_LEVEL = {Level.CRITICAL: "error", Level.HIGH: "error", Level.MEDIUM: "warning", Level.LOW: "note"}
 SECURITY_SEVERITY = {Level.CRITICAL: "9.5", Level.HIGH: "8.0", Level.MEDIUM: "5.5", Level.LOW: "2.0"}
 FINGERPRINT = "threatloom/threatId/v1"
+INFORMATION_URI = "https://threatloom.dev"  # the project's home, as in its schema IDs
 
 
 def artifact_uri(file: str, root: Path) -> str:
@@ -116,8 +117,8 @@ def sarif_log(analysis: Analysis, catalog: Catalog, root: Path, version: str) ->
                for t in sorted(untreated, key=lambda t: (-t.residual.score, t.id))]
     notices = [_notification(p, root) for p in (*analysis.unmatched_decisions, *analysis.decision_problems)]
     run: dict[str, Any] = {
-        "tool": {"driver": {"name": "threatloom", "version": version, "semanticVersion": version,
-                            "rules": rules}},
+        "tool": {"driver": {"name": "threatloom", "informationUri": INFORMATION_URI, "version": version,
+                            "semanticVersion": version, "rules": rules}},
         "results": results,
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notices}],
         "columnKind": "unicodeCodePoints",
