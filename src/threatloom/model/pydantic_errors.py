@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Callable
@@ -65,12 +66,17 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
 
 def clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
     """An error's location as keys and indexes of the document, without pydantic's union-member tags."""
-    return tuple(part for part in loc if not _is_union_tag(part))
+    # a tag is never last: it names the union member whose own error location follows it
+    return tuple(part for i, part in enumerate(loc) if i == len(loc) - 1 or not _is_union_tag(part))
 
 
 def _is_union_tag(part: Any) -> bool:
-    # pydantic inserts the chosen union member's name into loc (e.g. "function-before[...]")
-    return isinstance(part, str) and ("[" in part or part in {"str", "int", "bool"})
+    # e.g. "function-before[_technology_shorthand(), Technology]"; a key of the document never looks so
+    # in the middle of a location, because every key before the last one is a field of the schema
+    return isinstance(part, str) and _UNION_TAG.fullmatch(part) is not None
+
+
+_UNION_TAG = re.compile(r"[a-z][a-z-]*\[.*\]", re.DOTALL)
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
