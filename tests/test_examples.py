@@ -1,0 +1,258 @@
+"""Every example model stays honest: valid under --strict, analysed without stray decisions, big enough to
+be realistic, and - for the pharmacy and hospital examples - finding the threats a threat modeller would
+expect, with the decisions doing what their comments say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+from threatloom.engine import analyse
+from threatloom.engine.threat import Analysis, Threat
+from threatloom.model import load_model
+from threatloom.model.schema import Model
+from threatloom.model.vocabulary import Category, ThreatStatus, Treatment
+
+MODELS = sorted(EXAMPLES.glob("*/model.yaml"))
+PHARMACY = EXAMPLES / "online-pharmacy" / "model.yaml"
+HOSPITAL = EXAMPLES / "hospital-device-fleet" / "model.yaml"
+# The day the examples' decisions were last reviewed: acceptances and due dates are judged on it, so the
+# assertions below do not change meaning as the calendar moves on.
+REVIEWED = dt.date(2026, 12, 1)
+# Decisions a test expects to match no threat, by example folder (none at present).
+EXPECTED_UNMATCHED: dict[str, set[str]] = {}
+
+
+def _name(path: Path) -> str:
+    return path.parent.name
+
+
+@pytest.fixture(scope="module")
+def analysed() -> Iterator[dict[Path, tuple[Model, Analysis]]]:
+    cache: dict[Path, tuple[Model, Analysis]] = {}
+    for path in (PHARMACY, HOSPITAL):
+        model = load_model(path)
+        cache[path] = (model, analyse(model, today=REVIEWED))
+    yield cache
+
+
+def _threat(analysis: Analysis, threat_id: str) -> Threat:
+    assert threat_id in analysis.by_id, f"{threat_id} not found"
+    return analysis.by_id[threat_id]
+
+
+def test_our_examples_are_there() -> None:
+    assert PHARMACY in MODELS and HOSPITAL in MODELS
+
+
+# -- every example ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", MODELS, ids=_name)
+def test_example_validates_strictly(path: Path) -> None:
+    result = run_cli("validate", "--strict", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 warnings" in result.stdout
+
+
+@pytest.mark.parametrize("path", MODELS, ids=_name)
+def test_example_decisions_all_match_a_threat(path: Path, tmp_path: Path) -> None:
+    result = run_cli("analyze", str(path), "-o", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    document = json.loads((tmp_path / "threats.json").read_text())
+    assert document["summary"]["threats"] > 0
+    unmatched = {p["message"] for p in document["unmatched_decisions"]}
+    expected = EXPECTED_UNMATCHED.get(_name(path), set())
+    assert {m for m in unmatched if not any(e in m for e in expected)} == set()
+
+
+@pytest.mark.parametrize("path", MODELS, ids=_name)
+def test_example_is_a_full_threat_model(path: Path) -> None:
+    model = load_model(path)
+    assert len(model.components) >= 15
+    assert len(model.controls) >= 5
+    assert len(model.decisions) >= 5
+    assert len(model.threats) >= 2
+    assert len(model.reviews) >= 2
+    assert model.system.scope.in_scope and model.system.scope.out_of_scope and model.system.scope.assumptions
+    assert len(model.system.objectives) >= 3
+    assert {m.role.value for m in model.system.team} >= {"threat-modeller", "business-owner", "engineer"}
+    assert sum(m.role.value == "engineer" for m in model.system.team) >= 3
+    assert {a.origin.value for a in model.actors} == {"internal", "external"}
+    assert all(actor.intelligence for actor in model.actors)
+
+
+def test_one_example_is_large() -> None:
+    if not (EXAMPLES / "saas-platform" / "model.yaml").exists():
+        pytest.skip("the SaaS example, the large one, has not landed yet")
+    assert max(len(load_model(path).components) for path in MODELS) >= 25
+
+
+# -- the obvious threats, by their IDs ----------------------------------------------------------------
+
+PHARMACY_EXPECTED = {
+    # unauthenticated flow from the internet (guest checkout)
+    "TL-S001@edge-to-shop": Category.SPOOFING,
+    # the legacy plain-HTTP hop from the DMZ into the internal zone
+    "TL-T001@api-to-orders": Category.TAMPERING,
+    "TL-I001@api-to-orders": Category.INFORMATION_DISCLOSURE,
+    # a service that takes input from the DMZ and queries its database
+    "TL-T002@order-service": Category.TAMPERING,
+    # the admin console logs sign-ins only
+    "TL-R001@admin-console": Category.REPUDIATION,
+    # the internet entry point
+    "TL-D001@edge": Category.DENIAL_OF_SERVICE,
+    # the admin console is reachable from the office network
+    "TL-E001@admin-console": Category.ELEVATION_OF_PRIVILEGE,
+    # data shared with the payment provider and the courier
+    "TL-TP001@payment-provider": Category.INFORMATION_DISCLOSURE,
+    "TL-TP001@courier": Category.INFORMATION_DISCLOSURE,
+    "TL-P009@courier-booking": Category.DATA_DISCLOSURE,
+    # customers' passwords at the sign-in page
+    "TL-S003@customer-login": Category.SPOOFING,
+}
+
+HOSPITAL_EXPECTED = {
+    # unauthenticated device protocols and the plain HL7 feeds
+    "TL-S005@monitor-network": Category.SPOOFING,
+    "TL-S005@vitals-hl7": Category.SPOOFING,
+    "TL-S006@ecg-results": Category.SPOOFING,
+    "TL-T001@vitals-hl7": Category.TAMPERING,
+    "TL-I001@vitals-hl7": Category.INFORMATION_DISCLOSURE,
+    "TL-I001@ecg-results": Category.INFORMATION_DISCLOSURE,
+    # the integration engine takes device input and writes its message store
+    "TL-T002@integration-engine": Category.TAMPERING,
+    # the 2016 monitors log no settings changes; the device database keeps no audit trail
+    "TL-R009@patient-monitors": Category.REPUDIATION,
+    "TL-R008@device-db": Category.REPUDIATION,
+    # the internet-facing vendor gateway, and the devices themselves
+    "TL-D001@vendor-gateway": Category.DENIAL_OF_SERVICE,
+    "TL-D008@infusion-pumps": Category.DENIAL_OF_SERVICE,
+    # the device management server's administration
+    "TL-E001@device-mgmt": Category.ELEVATION_OF_PRIVILEGE,
+    "TL-S002@fleet-admin": Category.SPOOFING,
+    "TL-E011@fleet-admin": Category.ELEVATION_OF_PRIVILEGE,
+    # the vendor: data it receives, access it holds, remote support
+    "TL-TP001@pump-vendor": Category.INFORMATION_DISCLOSURE,
+    "TL-TP002@pump-vendor": Category.ELEVATION_OF_PRIVILEGE,
+    "TL-TP003@vendor-session": Category.SPOOFING,
+    # firmware the 2016 monitors cannot verify
+    "TL-T005@monitor-firmware": Category.TAMPERING,
+}
+
+
+@pytest.mark.parametrize(("path", "expected"), [(PHARMACY, PHARMACY_EXPECTED), (HOSPITAL, HOSPITAL_EXPECTED)],
+                         ids=["online-pharmacy", "hospital-device-fleet"])
+def test_obvious_threats_are_found(path: Path, expected: dict[str, Category],
+                                   analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    _, analysis = analysed[path]
+    for threat_id, category in expected.items():
+        threat = _threat(analysis, threat_id)
+        assert threat.origin == "rule" and threat.category is category, threat_id
+        assert threat.reachable, threat_id
+
+
+def test_the_plain_flows_are_recorded_as_plain(analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    pharmacy, _ = analysed[PHARMACY]
+    hospital, _ = analysed[HOSPITAL]
+    legacy = [pharmacy.index.flows["api-to-orders"], hospital.index.flows["vitals-hl7"],
+              hospital.index.flows["ecg-results"]]
+    assert all(flow.encryption.value == "none" for flow in legacy)
+    assert {f.protocol for f in legacy} == {"HTTP", "HL7 MLLP over TCP"}
+
+
+# -- decisions ---------------------------------------------------------------------------------------
+
+
+def test_pharmacy_expired_acceptance_leaves_guest_checkout_open(
+        analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    _, analysis = analysed[PHARMACY]
+    threat = _threat(analysis, "TL-S001@edge-to-shop")
+    assert threat.decision is not None and threat.decision.treatment is Treatment.ACCEPT
+    assert threat.decision.expires == "2026-09-30" and threat.decision.approver
+    assert not threat.decision.valid and "expired" in threat.decision.note
+    assert threat.status is ThreatStatus.OPEN and not threat.treated
+    assert threat in analysis.gaps()
+
+
+def test_hospital_expired_acceptance_leaves_monitor_audit_open(
+        analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    _, analysis = analysed[HOSPITAL]
+    threat = _threat(analysis, "TL-R009@patient-monitors")
+    assert threat.decision is not None and threat.decision.expires == "2026-10-31"
+    assert not threat.decision.valid and threat.status is ThreatStatus.OPEN
+    assert threat in analysis.gaps()
+    invalid = [p.message for p in analysis.decision_problems if p.code == "invalid-decision"]
+    assert invalid == ["decision for 'TL-R009@patient-monitors' does not count: acceptance expired on 2026-10-31"]
+
+
+def _settled_by(analysis: Analysis, pattern: str) -> dict[str, ThreatStatus]:
+    return {t.id: t.status for t in analysis.threats if t.decision is not None and t.decision.pattern == pattern}
+
+
+def test_pharmacy_wildcards_settle_the_threats_they_name(analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    _, analysis = analysed[PHARMACY]
+    assert _settled_by(analysis, "TL-P010@*") == {
+        "TL-P010@orders-db": ThreatStatus.IN_PROGRESS, "TL-P010@rx-db": ThreatStatus.IN_PROGRESS,
+        "TL-P010@scan-store": ThreatStatus.IN_PROGRESS}
+    assert _settled_by(analysis, "TL-S010@*") == {
+        "TL-S010@pharmacists": ThreatStatus.ACCEPTED, "TL-S010@support-staff": ThreatStatus.ACCEPTED}
+    assert set(_settled_by(analysis, "TL-I002@*")) == {"TL-I002@idp-events", "TL-I002@order-logs",
+                                                       "TL-I002@rx-logs"}
+
+
+def test_hospital_wildcards_settle_the_threats_they_name(analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    _, analysis = analysed[HOSPITAL]
+    assert _settled_by(analysis, "TL-P004@*") == dict.fromkeys(
+        ["TL-P004@alarm-forwarding", "TL-P004@monitor-network", "TL-P004@pump-events-hl7",
+         "TL-P004@pump-programming", "TL-P004@pump-telemetry", "TL-P004@vitals-hl7"], ThreatStatus.FALSE_POSITIVE)
+    # the earlier false-positive wildcard takes TL-E008 on both HL7 flows; the flow wildcards get the rest
+    assert _settled_by(analysis, "TL-E008@*") == {"TL-E008@ecg-results": ThreatStatus.FALSE_POSITIVE,
+                                                  "TL-E008@vitals-hl7": ThreatStatus.FALSE_POSITIVE}
+    assert _settled_by(analysis, "TL-*@ecg-results") == dict.fromkeys(
+        ["TL-I001@ecg-results", "TL-S006@ecg-results", "TL-T001@ecg-results"], ThreatStatus.ACCEPTED)
+    assert _settled_by(analysis, "TL-*@vitals-hl7") == dict.fromkeys(
+        ["TL-I001@vitals-hl7", "TL-S005@vitals-hl7", "TL-T001@vitals-hl7"], ThreatStatus.ACCEPTED)
+    assert _settled_by(analysis, "TL-S011@*-firmware") == {
+        "TL-S011@monitor-firmware": ThreatStatus.FALSE_POSITIVE, "TL-S011@pump-firmware": ThreatStatus.FALSE_POSITIVE}
+
+
+@pytest.mark.parametrize(("path", "reduce", "within", "above", "transfer", "false_positive"), [
+    (PHARMACY, "TL-R001@admin-console", "TL-TP001@courier", "TL-I001@api-to-orders", "TL-TP001@payment-provider",
+     "TL-P012@app-card-entry"),
+    (HOSPITAL, "TL-S002@fleet-admin", "TL-D007@vendor-session", "TL-S005@monitor-network", "TL-TP001@pump-vendor",
+     "TL-T002@device-mgmt"),
+], ids=["online-pharmacy", "hospital-device-fleet"])
+def test_each_kind_of_decision_counts(path: Path, reduce: str, within: str, above: str, transfer: str,
+                                      false_positive: str, analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    model, analysis = analysed[path]
+    appetite = model.system.risk_appetite.rank
+    reduced = _threat(analysis, reduce)
+    assert reduced.decision is not None and reduced.decision.treatment is Treatment.REDUCE
+    assert reduced.decision.owner and reduced.decision.ticket and reduced.decision.due and reduced.decision.controls
+    assert reduced.status is ThreatStatus.IN_PROGRESS and reduced.decision.valid
+    accepted = _threat(analysis, within)
+    assert accepted.residual.level.rank <= appetite and accepted.status is ThreatStatus.ACCEPTED
+    signed_off = _threat(analysis, above)
+    assert signed_off.residual.level.rank > appetite and signed_off.status is ThreatStatus.ACCEPTED
+    assert signed_off.decision is not None and signed_off.decision.approver and signed_off.decision.expires
+    assert _threat(analysis, transfer).status is ThreatStatus.TRANSFERRED
+    dismissed = _threat(analysis, false_positive)
+    assert dismissed.status is ThreatStatus.FALSE_POSITIVE
+    assert dismissed.decision is not None and dismissed.decision.justification
+
+
+@pytest.mark.parametrize("path", [PHARMACY, HOSPITAL], ids=_name)
+def test_manual_threats_are_analysed_with_their_mitigations(
+        path: Path, analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    model, analysis = analysed[path]
+    manual = [t for t in analysis.threats if t.origin == "manual"]
+    assert {t.id for t in manual} == {t.id for t in model.threats}
+    assert all(t.decision is not None for t in manual)
+    mitigated = [t for t in manual if t.residual.score < t.inherent.score]
+    assert mitigated, "no manual threat is lowered by a control in place"
