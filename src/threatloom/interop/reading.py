@@ -196,6 +196,8 @@ def _parse_xml(raw: bytes, display: str) -> Element:
 def _describe(value: Any) -> str:
     if value is None:
         return "nothing (null)"
+    if isinstance(value, Element):
+        return "an XML document"
     for kind, name in _TYPE_NAMES.items():
         if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
             return name

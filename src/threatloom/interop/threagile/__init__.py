@@ -44,6 +44,10 @@ class ThreagileImporter(Importer):
     def read(self, document: ForeignDocument, draft: ModelDraft, report: ImportReport) -> None:
         src = Source(document, draft, report)
         root = src.root
+        if not any(key in SECTIONS for key in root):
+            raise document.error((), "none of Threagile's sections (threagile_version, title, data_assets, "
+                                 "technical_assets…) is in this file", "give the threagile.yaml file itself, "
+                                 "or name the tool that wrote this one with --from", "import-format")
         read_overview(src)
         read_data_assets(src)
         assets = collect_technical_assets(src)
