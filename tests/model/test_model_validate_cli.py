@@ -1,0 +1,152 @@
+"""`threatloom validate` through the installed command: exit codes, every error listed, JSON, lint under --strict."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+FIXTURES = Path(__file__).parent / "fixtures"
+LINT = FIXTURES / "lint"
+STARTER = REPO / "src/threatloom/model/starter.yaml"
+
+# fixture → (line, column, code, message, hint) of the one warning it must raise
+WARNINGS = {
+    "flow_crossing_without_authentication.yaml": (
+        17, 5, "flow-no-authentication", "flow 'browse' crosses a trust boundary and records no authentication",
+        "set `authentication:` (use `none` if there truly is none)"),
+    "crossing_flow_confidential_without_encryption.yaml": (
+        17, 5, "flow-no-encryption",
+        "flow 'browse' carries 'orders' across a boundary and records no encryption in transit",
+        "set `encryption:` (use `none` if there truly is none)"),
+    "asset_without_owner.yaml": (
+        5, 5, "asset-no-owner", "asset 'orders' has no owner", "set `owner:` so someone is accountable for it"),
+    "component_in_no_zone.yaml": (
+        15, 5, "no-zone", "component 'db' is in no trust zone", "set `zone:` so boundary crossings can be found"),
+    "asset_unused.yaml": (
+        5, 5, "asset-unused", "asset 'invoices' is not stored, processed or carried anywhere",
+        "reference it from a component, flow or party, or remove it"),
+    "actor_reaches_nothing.yaml": (
+        8, 5, "actor-unused", "actor 'insider' starts only in empty zones, so it can reach nothing",
+        "start it in a zone that holds elements, or remove it"),
+    "store_restricted_without_encryption_at_rest.yaml": (
+        15, 5, "store-unencrypted",
+        "data store 'db' holds restricted data (orders) and records no encryption at rest",
+        "set `encryption_at_rest: true` if it is, or fix it"),
+    "acceptance_without_justification.yaml": (
+        24, 5, "accept-no-justification", "acceptance of 'TL-D*@web' gives no justification",
+        "say why the risk is acceptable"),
+    "component_isolated.yaml": (
+        16, 5, "isolated", "component 'batch' has no data flows", "connect it with a flow, or mark it out of scope"),
+    "internet_facing_unreached.yaml": (
+        16, 5, "internet-facing-unreached", "component 'mailer' is marked internet-facing but no flow reaches it",
+        "add the inbound flow from the internet side, or set `internet_facing: false`"),
+    "control_unused.yaml": (
+        22, 5, "control-unused", "control 'siem' is applied to nothing, so it lowers no risk",
+        "list it under `controls:` of the components or flows it protects, or in a threat's `mitigations:`"),
+    "zone_unused.yaml": (
+        11, 5, "zone-unused", "zone 'office' holds no component or party and no actor starts in it",
+        "place elements in it with `zone:`, or remove it"),
+}
+
+
+def test_valid_model_exits_0_and_says_what_it_holds() -> None:
+    result = run_cli("validate", str(LINT / "clean.yaml"))
+    assert result.returncode == 0, result.stderr
+    assert f"{LINT / 'clean.yaml'}: valid (2 components, 2 flows, 1 assets, 2 zones; 0 warnings)" in result.stdout
+    assert run_cli("validate", "--strict", str(LINT / "clean.yaml")).returncode == 0
+
+
+def test_starter_is_valid_without_warnings() -> None:
+    result = run_cli("validate", "--strict", "--format", "json", str(STARTER))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_every_lint_fixture_is_tested() -> None:
+    assert {p.name for p in LINT.glob("*.yaml")} == {*WARNINGS, "clean.yaml"}
+
+
+@pytest.mark.parametrize("fixture", sorted(WARNINGS))
+def test_lint_warning(fixture: str) -> None:
+    path = LINT / fixture
+    result = run_cli("validate", "--strict", "--format", "json", str(path))
+    assert result.returncode == 1, result.stderr  # --strict fails on warnings
+    [warning] = json.loads(result.stdout)
+    line, column, code, message, hint = WARNINGS[fixture]
+    assert warning == {"file": str(path), "line": line, "column": column, "severity": "warning", "code": code,
+                       "path": "", "message": message, "hint": hint}
+
+
+def test_warnings_alone_pass_without_strict_and_are_printed() -> None:
+    path = LINT / "zone_unused.yaml"
+    result = run_cli("validate", str(path))
+    assert result.returncode == 0, result.stderr
+    line, column, _, message, hint = WARNINGS["zone_unused.yaml"]
+    assert f"{path}:{line}:{column}: warning: {message} ({hint})" in result.stderr
+    assert result.stdout.strip().endswith("valid (2 components, 2 flows, 1 assets, 3 zones; 1 warning)")
+
+
+def test_invalid_model_exits_2_listing_every_error() -> None:
+    path = FIXTURES / "malformed" / "many_errors.yaml"
+    result = run_cli("validate", str(path))
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert lines == [
+        f"{path}:4:3: error: unknown key 'onwer' in system (did you mean 'owner'?)",
+        f"{path}:6:37: error: zones[0].trust: 11 is above the maximum of 10 (use a number up to 10)",
+        f"{path}:8:48: error: assets[0].classification: 'secret' is not an allowed value (allowed: public, "
+        "internal, confidential, restricted)",
+        f"{path}:10:47: error: unknown zone 'clod' (did you mean 'cloud'?)",
+        f"{path}:11:70: error: unknown asset 'order' (did you mean 'orders'?)",
+        f"{path}:13:56: error: unknown element 'dbb' (did you mean 'db'?)",
+    ]
+    assert result.stderr.rstrip().endswith("6 errors")
+
+
+def test_invalid_model_as_json() -> None:
+    path = FIXTURES / "malformed" / "many_errors.yaml"
+    result = run_cli("validate", "--format", "json", str(path))
+    assert result.returncode == 2
+    problems = json.loads(result.stdout)
+    assert [(p["line"], p["column"], p["code"], p["path"]) for p in problems] == [
+        (4, 3, "unknown-key", "system.onwer"),
+        (6, 37, "bad-value", "zones[0].trust"),
+        (8, 48, "bad-value", "assets[0].classification"),
+        (10, 47, "unknown-reference", "components[0].zone"),
+        (11, 70, "unknown-reference", "components[1].stores[0]"),
+        (13, 56, "unknown-reference", "flows[0].destination"),
+    ]
+    assert all(p["file"] == str(path) and p["severity"] == "error" for p in problems)
+    assert problems[3]["message"] == "unknown zone 'clod'" and problems[3]["hint"] == "did you mean 'cloud'?"
+    assert result.stderr == ""  # JSON mode keeps stderr clean for tools
+
+
+def test_unknown_catalog_control_is_an_error(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    model.write_text((LINT / "clean.yaml").read_text().replace(
+        "name: Web application firewall}", "name: Web application firewall, implements: [C-WAFF]}"))
+    result = run_cli("validate", "--format", "json", str(model))
+    assert result.returncode == 2
+    [problem] = json.loads(result.stdout)
+    assert problem["line"] == 22 and "C-WAFF" in problem["message"]
+
+
+def test_missing_file_and_bad_format_exit_2(tmp_path: Path) -> None:
+    missing = run_cli("validate", str(tmp_path / "nope.yaml"))
+    assert missing.returncode == 2
+    assert "cannot read the file" in missing.stderr
+    bad_format = run_cli("validate", "--format", "xml", str(LINT / "clean.yaml"))
+    assert bad_format.returncode == 2
+    assert "unknown format 'xml'" in bad_format.stderr
+
+
+def test_validate_with_includes_names_each_file(tmp_path: Path) -> None:
+    root = FIXTURES / "includes" / "errors_in_parts" / "model.yaml"
+    result = run_cli("validate", "--format", "json", str(root))
+    assert result.returncode == 2
+    assert [Path(p["file"]).relative_to(root.parent).as_posix() for p in json.loads(result.stdout)] == [
+        "model.yaml", "parts/zones.yaml", "parts/components.yaml"]
