@@ -17,19 +17,10 @@ import pytest
 
 from tests.conftest import SAMPLES, run_cli
 from tests.lifecycle.lab import CLINIC
-from tests.lifecycle.workbench import HARDENED, cli_json, commit, init_repo, line_of
+from tests.lifecycle.workbench import CRITICAL, HARDENED, HIGH, cli_json, commit, failing_ids, init_repo, line_of
 from threatloom import __version__
 
-CRITICAL = {"TL-D003@store", "TL-I001@book", "TL-T001@book", "TL-T002@portal"}
-HIGH = {"TL-S001@book", "TL-I001@lookup", "TL-S008@store", "TL-T001@lookup", "TL-T003@db", "TL-I003@db",
-        "MT-SLOT-HOARD", "TL-E004@portal", "TL-E010@store", "TL-R002@portal"}
 SARIF_SCHEMA = json.loads((SAMPLES / "sarif" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-
-
-def failing_ids(stdout: str) -> list[str]:
-    """Threat IDs of the compiler-style lines `file:line:col: level: ID title (...)`."""
-    return [line.split(": ", 2)[2].split(" ", 1)[0] for line in stdout.splitlines() if line.count(":") >= 3
-            and not line.startswith("check ")]
 
 
 def test_fail_on_high_exits_1_and_names_every_untreated_high_and_critical_threat() -> None:

@@ -18,7 +18,10 @@ from tests.lifecycle.lab import CLINIC
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HARDENED = FIXTURES / "clinic-hardened.yaml"
-SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "samples" / "sarif" / "sarif-schema-2.1.0.json"
+# The clinic's untreated threats at critical, and at high (see test_lifecycle_ranking and _gate).
+CRITICAL = {"TL-D003@store", "TL-I001@book", "TL-T001@book", "TL-T002@portal"}
+HIGH = {"TL-S001@book", "TL-I001@lookup", "TL-S008@store", "TL-T001@lookup", "TL-T003@db", "TL-I003@db",
+        "MT-SLOT-HOARD", "TL-E004@portal", "TL-E010@store", "TL-R002@portal"}
 
 
 def clinic_text(*replace: tuple[str, str], extra: str = "", base: Path = CLINIC) -> str:
@@ -41,6 +44,12 @@ def line_of(path: Path, needle: str) -> int:
     lines = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line]
     assert len(lines) == 1, (needle, lines)
     return lines[0]
+
+
+def failing_ids(stdout: str) -> list[str]:
+    """Threat IDs of `check`'s compiler-style lines `file:line:col: level: ID title (...)`."""
+    return [line.split(": ", 2)[2].split(" ", 1)[0] for line in stdout.splitlines() if line.count(":") >= 3
+            and not line.startswith("check ")]
 
 
 def cli_json(*args: str, cwd: Path | None = None, expect: int = 0) -> Any:

@@ -52,6 +52,13 @@ def where_text(record_on: tuple[str, ...], quote: Callable[[str], str] = str) ->
     return "record it on " + " or ".join(quote(e) for e in record_on)
 
 
+def _steps(n: int, these: str = "") -> str:
+    """`3 steps`, `these 3 steps`, `1 step`, `this step`."""
+    if n == 1:
+        return "this step" if these else "1 step"
+    return f"{these} {n} steps".lstrip()
+
+
 def _scope(plan: Plan) -> str:
     which = f"untreated threats at {plan.only.value} or above" if plan.only else "untreated threats"
     return f"{len(plan.threats)} {which}"
@@ -63,7 +70,7 @@ def plan_markdown(plan: Plan) -> str:
         lines.append(f"No candidate control lowers the residual risk of the {_scope(plan)}.")
         return "\n".join(lines) + "\n"
     lines.append(f"Residual risk of the {_scope(plan)}: **{plan.residual_before}** now, **{plan.residual_after}** "
-                 f"after these {len(plan.steps)} steps ({plan.method} scores).")
+                 f"after {_steps(len(plan.steps), 'these')} ({plan.method} scores).")
     lines.append("")
     rows = [[str(s.rank), f"{md(s.control.name)} ({code(s.control.id)})", s.control.effort, str(len(s.reductions)),
              s.worst.value, str(s.removed), str(s.residual_after)] for s in plan.steps]
@@ -97,6 +104,6 @@ def plan_table(plan: Plan) -> RenderableType:
         planned = f"\n[dim]planned: {escape(', '.join(step.planned_as))}[/dim]" if step.planned_as else ""
         grid.add_row(str(step.rank), f"{escape(step.control.name)}\n[dim]{step.control.id}[/dim]{planned}",
                      step.control.effort, threats, str(step.removed), str(step.residual_after))
-    summary = Text(f"residual risk {plan.residual_before} → {plan.residual_after} after {len(plan.steps)} steps "
+    summary = Text(f"residual risk {plan.residual_before} → {plan.residual_after} after {_steps(len(plan.steps))} "
                    f"({plan.method} scores)")
     return Group(grid, summary)
