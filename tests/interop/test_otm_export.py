@@ -115,10 +115,27 @@ def test_export_holds_every_element_and_threat(path: Path) -> None:
         assert carried["origin"] == threat.origin and carried["status"] == threat.status.value
         if threat.origin == "rule":
             assert carried["rule"] == threat.rule_id
+        if threat.decision is not None:
+            assert (carried["decision"]["pattern"], carried["decision"]["status"]) == \
+                (threat.decision.pattern, threat.decision.status.value)
         assert exported["risk"]["likelihood"] == (threat.inherent.likelihood - 1) * 25
         assert exported["risk"]["impact"] == (threat.inherent.impact - 1) * 25
         assert exported.get("cwes", []) == [f"CWE-{n}" for n in threat.cwe]
         assert [f"CAPEC-{n}" for n in threat.capec] == [t for t in exported.get("tags", []) if t.startswith("CAPEC-")]
+
+
+def test_import_of_an_export_reports_what_the_engine_regenerates(tmp_path: Path) -> None:
+    path = REPO / "tests" / "lifecycle" / "fixtures" / "clinic.yaml"
+    model, analysis = _analysed(path)
+    otm = tmp_path / "clinic.otm.json"
+    otm.write_bytes(export_model(model, analysis, "otm"))
+    report = import_file(otm, "otm").report
+    rule_threats = [t for t in analysis.threats if t.origin == "rule"]
+    assert len(report.skipped["threat"]) == len(rule_threats) == len(analysis.threats) - 2
+    assert all("threatloom regenerates it" in s for s in report.skipped["threat"])
+    assert report.mapped["threat"] == 2 and report.mapped["decision"] == len(model.decisions) == 6
+    assert report.mapped["actor"] == 2 and report.mapped["component"] == 4  # three components and a party
+    assert not report.noted  # nothing of threatloom's own file needs a note
 
 
 def test_export_scales_and_states_on_the_starter() -> None:

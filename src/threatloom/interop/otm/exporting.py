@@ -215,6 +215,13 @@ class _Writer:
         carried.update({"status": threat.status.value, "inherent": _score(threat.inherent),
                         "residual": _score(threat.residual)})
         carried.update(_some(capec=list(threat.capec), attack=list(threat.attack), detection=threat.detection))
+        if threat.decision is not None:  # for other tools' readers; import takes decisions from the project's
+            applied = threat.decision
+            carried["decision"] = {"pattern": applied.pattern, "valid": applied.valid, **_some(
+                treatment=applied.treatment.value, status=applied.status.value, owner=applied.owner,
+                ticket=applied.ticket, due=applied.due, justification=applied.justification,
+                approver=applied.approver, expires=applied.expires, controls=list(applied.controls),
+                note=applied.note)}
         inherent = threat.inherent
         tags = [*(f"CAPEC-{n}" for n in threat.capec), *threat.attack, *threat.tags]
         return {"id": threat.id, "name": threat.title, **_some(description=threat.description),
