@@ -192,7 +192,7 @@ def history(
     """Residual risk at each commit that changed the model, oldest first: is risk going down?"""
     import json
 
-    from threatloom.lifecycle.history import HEADER, history_dict, history_markdown, history_rows, model_history
+    from threatloom.lifecycle.history import history_dict, history_markdown, history_rows, model_history
     from threatloom.lifecycle.revisions import GitError
 
     _formats(output_format, ("table", "text", "json", "markdown"))
@@ -207,10 +207,25 @@ def history(
     elif output_format == "markdown":
         _emit(history_markdown(points, model.as_posix()), output)
     else:
+        from rich import box
         from rich.markup import escape
         from rich.table import Table
 
-        grid = Table(*HEADER, title=f"residual risk of {escape(str(model))} by commit", title_justify="left")
+        # the subject wraps rather than being cut, and the four level counts share one column, so the
+        # table stays readable in an 80-column CI log
+
+        grid = Table(title=f"residual risk of {escape(str(model))} by commit", title_justify="left",
+                     box=box.SIMPLE_HEAD)
+        grid.add_column("commit", no_wrap=True)
+        grid.add_column("date", no_wrap=True)
+        grid.add_column("subject", overflow="fold", ratio=1)
+        for name in ("residual", "change", "c/h/m/l", "gaps"):
+            grid.add_column(name, justify="right", no_wrap=True)
         for row in history_rows(points):
-            grid.add_row(*(escape(cell) for cell in row))
+            row[0] = row[0][:7]
+            if row[3] == "error":
+                grid.add_row(escape(row[0]), escape(row[1]), escape(f"{row[2]} (not analysed: {row[-1]})"), "error",
+                             "", "", "")
+            else:
+                grid.add_row(*(escape(cell) for cell in row[:5]), "/".join(row[5:9]), row[9])
         console().print(grid if points else "no commit changed the model yet")

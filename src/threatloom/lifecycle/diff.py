@@ -1,7 +1,8 @@
 """What changed between two versions of a model, by stable threat ID.
 
 - new threats: found now, not before; resolved threats: found before, no longer found;
-- risk changes: the inherent or residual level of a threat moved;
+- risk changes: the inherent or residual score of a threat moved (a control landing shows here even when
+  the level stays);
 - decision changes: a threat's status or the decision behind it changed (treatment, owner, ticket, due
   date, approver, expiry, controls, or whether it counts).
 
@@ -67,7 +68,7 @@ def diff_analyses(old: Analysis, new: Analysis, old_label: str = "old", new_labe
         previous = before.get(t.id)
         if previous is None:
             continue
-        if previous.inherent.level is not t.inherent.level or previous.residual.level is not t.residual.level:
+        if previous.inherent.score != t.inherent.score or previous.residual.score != t.residual.score:
             risk.append(Change(previous, t))
         if previous.status is not t.status or _decision_key(previous.decision) != _decision_key(t.decision):
             decided.append(Change(previous, t))
@@ -99,7 +100,7 @@ def _decision_text(t: Threat) -> str:
 
 def _moves(c: Change) -> tuple[str, str]:
     def move(a: Any, b: Any) -> str:
-        return f"{a.level.value} ({a.score}) → {b.level.value} ({b.score})" if a.level is not b.level else \
+        return f"{a.level.value} ({a.score}) → {b.level.value} ({b.score})" if a.score != b.score else \
             f"{b.level.value} ({b.score})"
     return move(c.before.inherent, c.after.inherent), move(c.before.residual, c.after.residual)
 
@@ -119,7 +120,8 @@ def diff_dict(diff: ModelDiff) -> dict[str, Any]:
         "new_threats": [_threat_row(t) for t in diff.new],
         "resolved_threats": [_threat_row(t) for t in diff.resolved],
         "risk_changes": [{"id": c.after.id, "title": c.after.title,
-                          "inherent": {"from": c.before.inherent.level.value, "to": c.after.inherent.level.value},
+                          "inherent": {"from": c.before.inherent.level.value, "to": c.after.inherent.level.value,
+                                       "score_from": c.before.inherent.score, "score_to": c.after.inherent.score},
                           "residual": {"from": c.before.residual.level.value, "to": c.after.residual.level.value,
                                        "score_from": c.before.residual.score, "score_to": c.after.residual.score}}
                          for c in diff.risk_changes],

@@ -46,10 +46,12 @@ def model_history(model: Path, rules: Sequence[Path] = (), limit: int | None = N
     for commit in reversed(commits_touching(root, files, limit)):
         day = dt.date.fromisoformat(commit.date[:10]) if commit.date else None
         try:
-            _, analysis = analyse_revision(model, commit.id, rules, today=day)
+            # an abbreviated ID keeps the locations of errors short (`1a2b3c4d5e6f:model.yaml:12:3`)
+            _, analysis = analyse_revision(model, commit.id[:12], rules, today=day)
         except InputError as exc:
-            first = exc.problems[0].render() if exc.problems else "invalid model"
-            points.append(HistoryPoint(commit, error=f"{len(exc.problems)} error(s); first: {first}"))
+            first = f"{exc.problems[0].location}: {exc.problems[0].message}" if exc.problems else "invalid model"
+            count = len(exc.problems)
+            points.append(HistoryPoint(commit, error=f"{count} error{'s' if count != 1 else ''}; first: {first}"))
             continue
         except GitError as exc:
             points.append(HistoryPoint(commit, error=str(exc)))
