@@ -16,6 +16,7 @@ import json
 import re
 from collections import Counter
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -24,9 +25,10 @@ from tests.interop.conftest import MTMT
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
-from threatloom.interop.interface import ImportResult
+from threatloom.interop.draft import ModelDraft
+from threatloom.interop.interface import ImportReport, ImportResult
 from threatloom.interop.mtmt import importer
-from threatloom.interop.reading import read_foreign
+from threatloom.interop.reading import ForeignDocument, read_foreign
 from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Model
 
@@ -212,15 +214,15 @@ def test_payments_geometry_attributes_and_notes(payments: tuple[ImportResult, Mo
                for n in model.notes)
 
 
-@pytest.mark.parametrize("fmt", [None, "mtmt"])
-def test_cli_imports_validates_and_analyses(tmp_path: Path, fmt: str | None) -> None:
-    out = tmp_path / "model.yaml"
-    args = ["import", str(SAMPLE), "-o", str(out)] + (["--from", fmt] if fmt else [])
-    done = run_cli(*args)
+def test_cli_imports_with_and_without_from_then_validates_and_analyses(tmp_path: Path) -> None:
+    detected, named = tmp_path / "detected.yaml", tmp_path / "named.yaml"
+    done = run_cli("import", str(SAMPLE), "-o", str(detected))
     assert done.returncode == 0, done.stderr
     assert "import from mtmt" in done.stdout
-    assert run_cli("validate", str(out)).returncode == 0
-    analysed = run_cli("analyze", str(out), "-o", str(tmp_path / "out"))
+    assert run_cli("import", str(SAMPLE), "--from", "mtmt", "-o", str(named)).returncode == 0
+    assert named.read_text() == detected.read_text()
+    assert run_cli("validate", str(detected)).returncode == 0
+    analysed = run_cli("analyze", str(detected), "-o", str(tmp_path / "out"))
     assert analysed.returncode == 0, analysed.stderr
     threats = json.loads((tmp_path / "out" / "threats.json").read_text())["threats"]
     manual = sorted(int(t["id"][4:]) for t in threats if t["origin"] == "manual")
@@ -249,3 +251,47 @@ def test_cli_malformed_file_exits_2_without_traceback(tmp_path: Path, name: str)
     assert f"{name}:" in output and "error" in output
     assert "Traceback" not in output
     assert not (tmp_path / "m.yaml").exists()
+
+
+def _targets(root: ElementTree.Element) -> list[int]:
+    """Positions (in document order) of the elements to break: every one, except that attribute entries of
+    the same type and shape, read by the same code, are broken once."""
+    positions, seen = [], set()
+    inside: dict[ElementTree.Element, str] = {}
+    for parent in root.iter():
+        for child in parent:
+            if parent in inside:
+                inside[child] = f"{inside[parent]}/{child.tag}"
+            elif child.tag.endswith("}anyType"):
+                inside[child] = child.get("{http://www.w3.org/2001/XMLSchema-instance}type", "")
+    for i, element in enumerate(root.iter()):
+        signature = inside.get(element)
+        if i and (signature is None or signature not in seen):
+            positions.append(i)
+            if signature is not None:
+                seen.add(signature)
+    return positions
+
+
+def test_any_element_missing_or_garbled_is_an_input_error_never_a_crash() -> None:
+    path = FIXTURES / "payments.tm7"
+    raw = path.read_bytes()
+    text = raw.decode()  # errors are located in the unchanged text: close enough for this test
+    targets = _targets(ElementTree.fromstring(raw))
+    assert len(targets) > 250
+    for i in targets:
+        for change in ("remove", "garble"):
+            root = ElementTree.fromstring(raw)
+            target = list(root.iter())[i]
+            if change == "remove":
+                parents = {child: parent for parent in root.iter() for child in parent}
+                parents[target].remove(target)
+            elif (target.text or "").strip():
+                target.text = "zz"
+            else:
+                continue
+            try:
+                importer.read(ForeignDocument(path, "xml", root, text), ModelDraft("fuzz", "mtmt (fuzz)"),
+                              ImportReport("mtmt"))
+            except InputError as exc:
+                assert exc.problems[0].location.file == str(path)

@@ -18,8 +18,9 @@ from tests.interop.conftest import THREAT_COMPOSER
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
-from threatloom.interop.interface import ImportResult
-from threatloom.interop.reading import read_foreign
+from threatloom.interop.draft import ModelDraft
+from threatloom.interop.interface import ImportReport, ImportResult
+from threatloom.interop.reading import ForeignDocument, read_foreign
 from threatloom.interop.threat_composer import importer
 from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Model
@@ -216,27 +217,18 @@ def test_edge_cases_internet_source_lets_rules_fire(edge: tuple[ImportResult, Mo
     assert [t for t in analysis.threats if t.origin == "rule"], "an internet-facing application gets rule threats"
 
 
-@pytest.mark.parametrize("fmt", [None, "threat-composer"])
-def test_cli_imports_validates_and_analyses(tmp_path: Path, fmt: str | None) -> None:
-    out = tmp_path / "model.yaml"
-    args = ["import", str(SAMPLE), "-o", str(out)] + (["--from", fmt] if fmt else [])
-    done = run_cli(*args)
+def test_cli_imports_with_and_without_from_then_validates_and_analyses(tmp_path: Path) -> None:
+    detected, named = tmp_path / "detected.yaml", tmp_path / "named.yaml"
+    done = run_cli("import", str(SAMPLE), "-o", str(detected))
     assert done.returncode == 0, done.stderr
     assert "import from threat-composer" in done.stdout
-    assert run_cli("validate", str(out)).returncode == 0
-    analysed = run_cli("analyze", str(out), "-o", str(tmp_path / "out"))
+    assert run_cli("import", str(SAMPLE), "--from", "threat-composer", "-o", str(named)).returncode == 0
+    assert named.read_text() == detected.read_text()
+    assert run_cli("validate", str(detected)).returncode == 0
+    analysed = run_cli("analyze", str(detected), "-o", str(tmp_path / "out"))
     assert analysed.returncode == 0, analysed.stderr
     threats = json.loads((tmp_path / "out" / "threats.json").read_text())["threats"]
     assert sorted(t["id"] for t in threats if t["origin"] == "manual") == sorted(f"T-{n}" for n in THREAT_NUMBERS)
-
-
-def test_cli_edge_cases_add_rule_threats(tmp_path: Path) -> None:
-    out = tmp_path / "model.yaml"
-    assert run_cli("import", str(FIXTURES / "edge-cases.tc.json"), "-o", str(out)).returncode == 0
-    assert run_cli("analyze", str(out), "-o", str(tmp_path / "out")).returncode == 0
-    threats = json.loads((tmp_path / "out" / "threats.json").read_text())["threats"]
-    origins = sorted({t["origin"] for t in threats})
-    assert origins == ["manual", "rule"]
 
 
 @pytest.mark.parametrize(("name", "where", "says"), [
@@ -258,3 +250,34 @@ def test_cli_malformed_file_exits_2_without_traceback(tmp_path: Path) -> None:
     assert "wrong-numeric-id.tc.json:6:31" in done.stdout + done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert not (tmp_path / "m.yaml").exists()
+
+
+def _paths(value: object, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [path] if path else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found += _paths(item, (*path, i))
+    return found
+
+
+def test_any_value_of_the_wrong_type_is_an_input_error_never_a_crash() -> None:
+    path = FIXTURES / "edge-cases.tc.json"
+    original = json.loads(path.read_text())
+    checked = 0
+    for where in _paths(original):
+        for wrong in (7, "x", [], {"key": 1}):
+            data = json.loads(path.read_text())
+            holder = data
+            for key in where[:-1]:
+                holder = holder[key]
+            holder[where[-1]] = wrong
+            document = ForeignDocument(path, "json", data, json.dumps(data, indent=1))
+            try:
+                importer.read(document, ModelDraft("fuzz", "threat-composer (fuzz)"), ImportReport("threat-composer"))
+            except InputError as exc:
+                assert exc.problems[0].location.file == str(path)
+            checked += 1
+    assert checked == 4 * len(_paths(original)) > 400

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from threatloom.interop.draft import ModelDraft, long_text, short
+from threatloom.interop.draft import ModelDraft, long_text, short, slug
 from threatloom.interop.interface import ImportReport
 from threatloom.interop.mtmt.diagram import TOOL, Diagram
 from threatloom.interop.mtmt.template import Template
@@ -115,7 +115,8 @@ def add_threats(draft: ModelDraft, report: ImportReport, instances: list[Instanc
                        f"here.\n{_describe(t)}")
             report.keep_as_note("threat", f"{t.number}: its flow is not in the diagram")
             continue
-        ident = _unique(f"TMT-{t.number}", taken)
+        number = t.number if re.fullmatch(r"[A-Za-z0-9_.:-]{1,100}", t.number) else slug(t.number)[:100] or "x"
+        ident = _unique(f"TMT-{number}", taken)
         category, category_note = _category(t, template)
         source, action = _grammar(t, title)
         item: dict[str, Any] = {

@@ -251,8 +251,10 @@ def metadata_notes(threat: Threat) -> list[str]:
             continue
         shown = ", ".join(value) if isinstance(value, list) else value
         notes.append(f"Comments: {shown}" if key == "Comments" else f"{key}: {shown}")
-    if threat.template:
+    if threat.template:  # the statement then follows the team's template, not the usual grammar
         notes.append(f"Custom statement template: {threat.template}")
+        if threat.statement:
+            notes.append(f"Statement as written: {threat.statement}")
     for key, value in sorted(threat.extra.items()):
         notes.append(f"{key} (not in threat-composer's format): {json.dumps(value, ensure_ascii=False)[:2000]}")
     return notes
