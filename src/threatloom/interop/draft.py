@@ -144,3 +144,14 @@ def reserve_id(draft: ModelDraft, ident: str, *, foreign: tuple[str, str] | None
     if foreign is not None:
         draft._ours[foreign] = ident
     return ident
+
+
+def id_words(text: str, limit: int = 40) -> str:
+    """The first words of `text` whose slug fits in `limit` characters, so that an ID made from a long
+    name ends on a whole word (`ensure-that-standard-authentication-techniques`, not `…-techniques-are-u`)."""
+    kept: list[str] = []
+    for word in text.split():
+        if kept and len(slug(" ".join([*kept, word]))) > limit:
+            break
+        kept.append(word)
+    return " ".join(kept)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from threatloom.interop.draft import ModelDraft, long_text, short, slug
+from threatloom.interop.draft import ModelDraft, id_words, long_text, short, slug
 from threatloom.interop.interface import ImportReport
 from threatloom.interop.mtmt.diagram import TOOL, Diagram
 from threatloom.interop.mtmt.template import Template
@@ -209,7 +209,7 @@ def _control(draft: ModelDraft, report: ImportReport, mitigation: str, template:
     # the first sentence names it: a full stop before a capital ("e.g. those" does not end one)
     first = re.split(r"(?<=[.!?])\s+(?=[A-Z]|https?://)|\s+Refer:", mitigation, maxsplit=1)[0].rstrip(".")
     name = first if len(first) <= 120 else first[:120].rsplit(" ", 1)[0].rstrip(",;:") + "…"
-    ident = draft.new_id(name, "mitigation")
+    ident = draft.new_id(id_words(name), "mitigation")
     draft.add("controls", {
         "id": ident, "name": short(name),
         "description": long_text(f"{mitigation}\n\nSuggested by the template {template.title} of the {TOOL}, "

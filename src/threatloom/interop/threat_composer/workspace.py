@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatloom.interop.draft import ModelDraft, long_text, short
+from threatloom.interop.draft import ModelDraft, id_words, long_text, short
 from threatloom.interop.interface import ImportReport
 from threatloom.interop.reading import ForeignDocument
 from threatloom.interop.threat_composer.records import Entry, Link
@@ -62,7 +62,7 @@ def add_controls(draft: ModelDraft, report: ImportReport, mitigations: list[Entr
     """One model control per mitigation; UUID -> control ID. `dangling`: UUID -> notes about it."""
     ids: dict[str, str] = {}
     for m in sorted(mitigations, key=lambda e: (e.order, e.number)):
-        ident = draft.new_id(m.content, "mitigation", foreign=("mitigation", m.uuid))
+        ident = draft.new_id(id_words(m.content), "mitigation", foreign=("mitigation", m.uuid))
         ids[m.uuid] = ident
         text = [m.content] if len(" ".join(m.content.split())) > 300 else []
         for key, value in m.metadata:
