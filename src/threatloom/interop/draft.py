@@ -148,7 +148,7 @@ def reserve_id(draft: ModelDraft, ident: str, *, foreign: tuple[str, str] | None
 
 def id_words(text: str, limit: int = 40) -> str:
     """The first words of `text` whose slug fits in `limit` characters, so that an ID made from a long
-    name ends on a whole word (`ensure-that-standard-authentication-techniques`, not `…-techniques-are-u`)."""
+    name ends on a whole word (`ensure-that-standard-authentication`, not `…-authentication-techniques-are-u`)."""
     kept: list[str] = []
     for word in text.split():
         if kept and len(slug(" ".join([*kept, word]))) > limit:
