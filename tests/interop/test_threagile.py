@@ -7,11 +7,13 @@ category with 2 risks, 6 risk tracking entries, 3 questions, 11 abuse cases, 3 s
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import run_cli
 from tests.interop.conftest import THREAGILE
@@ -37,9 +39,9 @@ def by_id(items: Any) -> dict[str, Any]:
 
 def test_example_through_the_cli_validates_and_analysis_finds_its_risks_and_ours(tmp_path: Path) -> None:
     out = tmp_path / "model.yaml"
-    result = run_cli("import", str(EXAMPLE), "--from", "threagile", "-o", str(out))
+    result = run_cli("import", str(EXAMPLE), "-o", str(out))  # the format is detected
     assert result.returncode == 0, result.stderr
-    assert "communication links" in result.stdout and f"wrote {out}" in result.stdout
+    assert "import from threagile" in result.stdout and f"wrote {out}" in result.stdout
     validated = run_cli("validate", str(out))
     assert validated.returncode == 0, validated.stdout + validated.stderr
     assert "14 components, 20 flows, 12 assets, 6 zones" in validated.stdout
@@ -238,3 +240,38 @@ def test_malformed_files_are_located_errors(fixture: str, where: str, message: s
     assert f"{path}:{where}: error: " in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
+
+
+def _paths(value: Any, keys: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [keys] if keys else []
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, child in children:
+        found += _paths(child, (*keys, key))
+    return found
+
+
+def test_any_value_of_the_wrong_kind_is_a_located_error_or_imports(tmp_path: Path) -> None:
+    """Each value of our fixture in turn replaced by one of another kind (a mapping or list by text, text
+    by a list, anything else by a mapping): never a traceback, never an invalid model, always located."""
+    from threatloom.interop.reading import read_foreign
+
+    base = read_foreign(FIXTURES / "tracked-risks.yaml").data
+    paths = _paths(base)
+    assert len(paths) > 150
+    refused = 0
+    for keys in paths:
+        data = copy.deepcopy(base)
+        holder = data
+        for key in keys[:-1]:
+            holder = holder[key]
+        old = holder[keys[-1]]
+        holder[keys[-1]] = "x" if isinstance(old, dict | list) else [] if isinstance(old, str) else {"a": 1}
+        mutated = tmp_path / "mutated.yaml"
+        mutated.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        try:
+            import_file(mutated, "threagile")
+        except InputError as exc:
+            refused += 1
+            assert all(p.code != "import-bug" for p in exc.problems), (keys, exc)
+            assert all(p.location.line > 0 for p in exc.problems), (keys, exc)
+    assert refused > len(paths) // 2

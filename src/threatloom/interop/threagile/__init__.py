@@ -35,7 +35,7 @@ class ThreagileImporter(Importer):
 
     def sniff(self, document: ForeignDocument) -> bool:
         data = document.data
-        if document.syntax != "yaml" or not isinstance(data, dict):
+        if document.syntax == "xml" or not isinstance(data, dict):  # YAML, or JSON, which is YAML too
             return False
         return "threagile_version" in data or (
             isinstance(data.get("technical_assets"), dict) and
