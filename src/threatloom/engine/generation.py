@@ -378,7 +378,9 @@ class _Analyser:
         # a mitigation that realises catalog controls counts through them; one that realises none counts
         # as the team's own control of medium strength
         wanted = tuple(dict.fromkeys((*manual.controls, *(i for m in mitigations for i in m.implements))))
-        in_place, effects = self._effects(f"manual:{manual.id}", controls + mitigations, wanted)
+        # a control both on an element and among the mitigations counts once
+        unique = list({c.id: c for c in (*controls, *mitigations)}.values())
+        in_place, effects = self._effects(f"manual:{manual.id}", unique, wanted)
         own = tuple(e for e in (control_effect(m, TEAM_MITIGATION) for m in mitigations if not m.implements)
                     if e.amount)
         effects += own
