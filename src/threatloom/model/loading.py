@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from threatloom.errors import InputError, Problem, SourceLocation
@@ -66,11 +67,16 @@ class _Origin:
 
 def load_model(path: str | Path) -> Model:
     """Load, validate and resolve the model at `path` (and every file it includes)."""
-    root_path = Path(path)
     with _collector_paused():
-        root = read_yaml(root_path, keep_problems=True)
-        merged, origin, problems = _merge_includes(root, root_path)
-        return build_model(merged, origin, problems)
+        return _load(Path(path))
+
+
+def _load(root_path: Path) -> Model:
+    # a function of its own so that the YAML node trees are freed on return, before the collector resumes:
+    # otherwise its first pass would scan every node once more
+    root = read_yaml(root_path, keep_problems=True)
+    merged, origin, problems = _merge_includes(root, root_path)
+    return build_model(merged, origin, problems)
 
 
 @contextmanager
@@ -232,8 +238,20 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
 def _element_sources(merged: dict[str, Any], origin: _Origin) -> dict[str, SourceLocation]:
     """Source location of every identified item, keyed `section/id` (or `section/index`)."""
     sources: dict[str, SourceLocation] = {"": origin.root.locate(())}
+    item_nodes: dict[tuple[int, str], list[yaml.Node]] = {}  # each file's section list, found once
     for section in LIST_SECTIONS:
         for i, item in enumerate(merged.get(section) or ()):
             key = item.get("id", i) if isinstance(item, dict) else i
-            sources[f"{section}/{key}"] = origin.locate((section, i))
+            document, (_, local) = origin.items.get((section, i), (origin.root, (section, i)))
+            found = item_nodes.get((id(document), section))
+            if found is None:
+                node = document.root
+                seq = next((v for k, v in node.value if k.value == section), None) if isinstance(
+                    node, yaml.MappingNode) else None
+                found = item_nodes[(id(document), section)] = seq.value if isinstance(seq, yaml.SequenceNode) else []
+            if isinstance(local, int) and local < len(found):
+                mark = found[local].start_mark
+                sources[f"{section}/{key}"] = SourceLocation(document.path, mark.line + 1, mark.column + 1)
+            else:
+                sources[f"{section}/{key}"] = origin.locate((section, i))
     return sources

@@ -11,7 +11,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -35,7 +35,9 @@ _NULL = "tag:yaml.org,2002:null"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
 _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
+_ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode
 
 _scalar_constructor = yaml.constructor.SafeConstructor()
 
@@ -166,8 +168,33 @@ def _char_at(text: str, line: int, column: int) -> str:
     return row[column - 1] if column <= len(row) else ""
 
 
+class _ComposingLoader(_Loader):  # type: ignore[misc]
+    """The safe loader, with tag resolution made cheap: the composer asks it once per value.
+
+    The safe schema has no path resolvers, so a plain scalar's tag depends on its text alone (and is
+    remembered per text), a quoted one is always a string, and nothing needs tracking per level.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._tags: dict[str, str] = {}
+        no_paths: dict[Any, Any] = {}
+        self.descend_resolver = no_paths.get  # (parent, index): ignored, in a C call instead of a Python one
+        self.ascend_resolver = tuple
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is _ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = self._tags.get(value)
+            if tag is None:
+                tag = self._tags[value] = super().resolve(kind, value, implicit)
+            return tag
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+
 def _compose_all(text: str) -> Iterator[yaml.Node]:
-    loader = _Loader(text)
+    loader = _ComposingLoader(text)
     try:
         while loader.check_node():
             yield loader.get_node()
@@ -176,7 +203,11 @@ def _compose_all(text: str) -> Iterator[yaml.Node]:
 
 
 class _Converter:
-    """Turns composed nodes into dicts, lists and scalars, enforcing the bounds."""
+    """Turns composed nodes into dicts, lists and scalars, enforcing the bounds.
+
+    Written for speed (it visits every value of a model): scalars, most values, are converted in the
+    loops of their collection rather than through a call of `convert` each.
+    """
 
     def __init__(self, document: YamlDocument) -> None:
         self.document = document
@@ -189,54 +220,85 @@ class _Converter:
         self.document.problems.append(Problem(
             SourceLocation(self.document.path, mark.line + 1, mark.column + 1), message, hint, code))
 
+    def _stop(self, node: yaml.Node, message: str, hint: str, code: str) -> NoReturn:
+        self._problem(node, message, hint, code)
+        raise InputError(self.document.problems)
+
     def convert(self, node: yaml.Node, depth: int, aliased: bool = False) -> Any:
+        kind = type(node)
+        if kind is _ScalarNode:
+            return self._item(node, depth, aliased)  # type: ignore[arg-type]
         self.visits += 1
-        if isinstance(node, yaml.CollectionNode):
-            aliased = aliased or id(node) in self.seen
+        if id(node) in self.seen:  # the same node again: reached through an alias
+            aliased = True
+        else:
             self.seen.add(id(node))
         if aliased:
             self.alias_values += 1
             if self.alias_values > MAX_ALIAS_VALUES:
-                self._problem(node, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
-                              "remove alias chains (`*name`) that multiply content", "too-large")
-                raise InputError(self.document.problems)
+                self._stop(node, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
+                           "remove alias chains (`*name`) that multiply content", "too-large")
         if self.visits > MAX_NODES:
-            self._problem(node, f"document expands to more than {MAX_NODES:,} values",
-                          "remove alias chains (`*name`) that multiply content", "too-large")
-            raise InputError(self.document.problems)
+            self._stop(node, f"document expands to more than {MAX_NODES:,} values",
+                       "remove alias chains (`*name`) that multiply content", "too-large")
         if depth > MAX_DEPTH:
-            self._problem(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure",
-                          "too-deep")
-            raise InputError(self.document.problems)
+            self._stop(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure", "too-deep")
         if node.tag not in _KNOWN_TAGS:
-            shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
-            self._problem(node, f"unsupported YAML tag {shown!r}",
-                          "remove the `!tag`; model files hold plain values only", "yaml-tag")
+            self._unsupported_tag(node)
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, depth, aliased)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, depth + 1, aliased) for item in node.value]
-        assert isinstance(node, yaml.ScalarNode)
+        if kind is _MappingNode:
+            return self._mapping(node, depth, aliased)  # type: ignore[arg-type]
+        return [self._item(item, depth + 1, aliased) if type(item) is _ScalarNode
+                else self.convert(item, depth + 1, aliased) for item in node.value]
+
+    def _item(self, node: yaml.ScalarNode, depth: int, aliased: bool) -> Any:
+        """A scalar inside a collection: counted and bounded like any value."""
+        self.visits += 1
+        if aliased:
+            self.alias_values += 1
+            if self.alias_values > MAX_ALIAS_VALUES:
+                self._stop(node, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
+                           "remove alias chains (`*name`) that multiply content", "too-large")
+        if self.visits > MAX_NODES:
+            self._stop(node, f"document expands to more than {MAX_NODES:,} values",
+                       "remove alias chains (`*name`) that multiply content", "too-large")
+        if depth > MAX_DEPTH:
+            self._stop(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure", "too-deep")
+        tag = node.tag
+        if tag == _STR:
+            return node.value
         return self._scalar(node)
+
+    def _unsupported_tag(self, node: yaml.Node) -> None:
+        shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
+        self._problem(node, f"unsupported YAML tag {shown!r}",
+                      "remove the `!tag`; model files hold plain values only", "yaml-tag")
 
     def _mapping(self, node: yaml.MappingNode, depth: int, aliased: bool) -> dict[str, Any]:
         result: dict[str, Any] = {}
+        depth += 1
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self._problem(key_node, "merge keys (`<<`) are not supported",
-                              "write the keys out, or use `include:` to share parts", "yaml-merge")
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if type(key_node) is not _ScalarNode:
                 self._problem(key_node, "a key must be plain text", "write `name: value`", "yaml-key")
                 continue
             key = key_node.value
+            if key_node.tag != _STR:
+                if key_node.tag == _MERGE:
+                    self._problem(key_node, "merge keys (`<<`) are not supported",
+                                  "write the keys out, or use `include:` to share parts", "yaml-merge")
+                    continue
+                if key_node.tag not in _KNOWN_TAGS:
+                    self._unsupported_tag(key_node)
+                    continue
             if key in result:
                 self._problem(key_node, f"duplicate key {key!r}",
                               "each key may appear once in a mapping; remove or merge the repeats",
                               "duplicate-key")
                 continue
-            result[key] = self.convert(value_node, depth + 1, aliased)
+            if type(value_node) is _ScalarNode:
+                result[key] = self._item(value_node, depth, aliased)
+            else:
+                result[key] = self.convert(value_node, depth, aliased)
         return result
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
@@ -249,7 +311,10 @@ class _Converter:
             return _scalar_constructor.construct_yaml_bool(node)
         if tag == _INT:
             return _scalar_constructor.construct_yaml_int(node)
-        value = _scalar_constructor.construct_yaml_float(node)
-        if math.isnan(value) or math.isinf(value):
-            self._problem(node, "not a finite number", "write an ordinary number", "yaml-number")
-        return value
+        if tag == _FLOAT:
+            value = _scalar_constructor.construct_yaml_float(node)
+            if math.isnan(value) or math.isinf(value):
+                self._problem(node, "not a finite number", "write an ordinary number", "yaml-number")
+            return value
+        self._unsupported_tag(node)
+        return None
