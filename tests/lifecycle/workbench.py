@@ -48,8 +48,8 @@ def line_of(path: Path, needle: str) -> int:
 
 def failing_ids(stdout: str) -> list[str]:
     """Threat IDs of `check`'s compiler-style lines `file:line:col: level: ID title (...)`."""
-    return [line.split(": ", 2)[2].split(" ", 1)[0] for line in stdout.splitlines() if line.count(":") >= 3
-            and not line.startswith("check ")]
+    parts = [line.split(": ", 2) for line in stdout.splitlines()]
+    return [p[2].split(" ", 1)[0] for p in parts if len(p) == 3 and p[1] in ("critical", "high", "medium", "low")]
 
 
 def cli_json(*args: str, cwd: Path | None = None, expect: int = 0) -> Any:
@@ -93,7 +93,7 @@ def commit(repo: Path, files: dict[str, str], message: str, date: str) -> str:
 # It stands for GitHub's servers, which tests cannot reach: it keeps issues and labels in a JSON file,
 # records every call, does the server's part of `issue list --search` (issues whose body has the quoted
 # phrase) and leaves the `--jq` filter to the real jq, as gh does with its built-in one.
-FAKE_GH = '''#!{python}
+FAKE_GH = '''#!{python} -IS
 import json, os, subprocess, sys
 
 state_path, log_path = os.environ["FAKE_GH_STATE"], os.environ["FAKE_GH_LOG"]
