@@ -98,7 +98,8 @@ def long_text(text: str | None) -> str:
     if not text:
         return ""
     value = str(text).strip()
-    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 40] + "\n[cut by threatloom at 20,000 characters]"
+    cut = "\n[cut by threatloom at 20,000 characters]"
+    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - len(cut)] + cut  # the mark counts too
 
 
 class _Dumper(yaml.SafeDumper):
