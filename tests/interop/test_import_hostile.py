@@ -7,6 +7,7 @@ Big and deep files are made in tmp_path when the test runs (the 50 MB one is spa
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from collections.abc import Callable
@@ -109,6 +110,7 @@ CASES = {
     "threat-composer-threats-as-text": Case(fixture("threat-composer-threats-text.json"),
                                             "threats: expected a list", located=True),
     "tm7-without-drawing-surfaces": Case(fixture("mtmt-no-drawing-surfaces.tm7"), "DrawingSurfaceList"),
+    "otm-component-id-as-object": Case(fixture("otm-component-id-object.json"), "id", located=True),
 }
 # every importer, named with --from, given an empty file and another tool's file
 OTHER_TOOLS_FILE = {"otm": THREAT_DRAGON / "payment-online.json", "threat-dragon": OTM / "EXAMPLE.json",
@@ -117,6 +119,55 @@ OTHER_TOOLS_FILE = {"otm": THREAT_DRAGON / "payment-online.json", "threat-dragon
 for fmt in FORMATS:
     CASES[f"empty-file-from-{fmt}"] = Case(written(f"empty-{fmt}.txt", ""), "", ("--from", fmt))
     CASES[f"other-tools-file-from-{fmt}"] = Case(lambda _tmp, f=fmt: OTHER_TOOLS_FILE[f], "", ("--from", fmt))
+
+# Known failures of other importers, found by these cases (see the report of this test file's author);
+# strict, so that the mark must go once the importer is fixed.
+BROKEN = {
+    "threat-composer-empty-mitigation": "threat-composer: a mitigation with empty content makes a control "
+                                        "without a name (an invalid model)",
+    "threat-composer-huge-numeric-id": "threat-composer: numericId 1e308 makes an invalid threat ID",
+}
+
+
+def oversized(sample: Path, keys: tuple[str | int, ...]) -> Maker:
+    """`sample` with the text at `keys` made 30,000 characters long (the model keeps 20,000)."""
+    def make(tmp: Path) -> Path:
+        data = json.loads(sample.read_text(encoding="utf-8"))
+        holder = data
+        for key in keys[:-1]:
+            holder = holder[key]
+        holder[keys[-1]] = "long text " * 3_000
+        path = tmp / f"long-{sample.name}"
+        path.write_text(json.dumps(data), encoding="utf-8")
+        return path
+    return make
+
+
+# Odd but readable values: the import either succeeds (and writes a valid model) or refuses the file with a
+# located message; never a traceback, never an "invalid model" of the importer's own making.
+ODD = {
+    "otm-long-description": Case(oversized(OTM / "EXAMPLE.json", ("project", "description")), ""),
+    "threat-dragon-long-boundary-description": Case(oversized(
+        THREAT_DRAGON / "payment-online.json", ("detail", "diagrams", 0, "cells", 1, "data", "description")), ""),
+    "threagile-long-description": Case(lambda tmp: _long_threagile(tmp), ""),
+    "threat-composer-long-impact": Case(oversized(THREAT_COMPOSER / "ThreatComposer.tc.json",
+                                                  ("threats", 0, "threatImpact")), ""),
+    "threat-composer-empty-mitigation": Case(fixture("threat-composer-empty-mitigation.json"), ""),
+    "threat-composer-huge-numeric-id": Case(fixture("threat-composer-huge-numeric-id.json"), ""),
+}
+
+
+def _long_threagile(tmp: Path) -> Path:
+    path = tmp / "long-threagile.yaml"
+    text = (THREAGILE / "threagile-example.yaml").read_text(encoding="utf-8")
+    path.write_text(text.replace("description: Apache Webserver hosting the API code and client-side code",
+                                 "description: " + "long text " * 3_000, 1), encoding="utf-8")
+    return path
+
+
+def _marked(names: dict[str, Case]) -> list[object]:
+    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BROKEN[n])) if n in BROKEN else n
+            for n in names]
 
 
 @dataclass(frozen=True)
@@ -129,23 +180,46 @@ class Outcome:
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     """Every case run once, several at a time: each is a separate `threatloom` process."""
+    every = {**CASES, **ODD}
+
     def run(name: str) -> Outcome:
         folder = tmp_path_factory.mktemp(name)
-        source, out = CASES[name].make(folder), folder / "model.yaml"
-        return Outcome(source, out, run_cli("import", str(source), *CASES[name].args, "-o", str(out)))
+        source, out = every[name].make(folder), folder / "model.yaml"
+        return Outcome(source, out, run_cli("import", str(source), *every[name].args, "-o", str(out)))
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(CASES, pool.map(run, CASES), strict=True))
+        return dict(zip(every, pool.map(run, every), strict=True))
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", _marked(CASES))
 def test_hostile_input_is_refused_cleanly(name: str, outcomes: dict[str, Outcome]) -> None:
     case, outcome = CASES[name], outcomes[name]
-    source, out, result = outcome.source, outcome.out, outcome.result
+    assert outcome.result.returncode == 2, outcome.result.stdout + outcome.result.stderr
+    _refused_cleanly(case, outcome)
+
+
+@pytest.mark.parametrize("name", _marked(ODD))
+def test_odd_values_import_or_are_refused_cleanly(name: str, outcomes: dict[str, Outcome]) -> None:
+    outcome = outcomes[name]
+    result = outcome.result
+    assert result.returncode in (0, 2), result.stdout + result.stderr
+    if result.returncode == 2:
+        _refused_cleanly(ODD[name], outcome)
+        return
+    assert "Traceback" not in result.stderr
+    assert outcome.out.exists()
+    validated = run_cli("validate", str(outcome.out))
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    if name.endswith(("long-description", "long-boundary-description", "long-impact")):
+        assert "[cut by threatloom at 20,000 characters]" in outcome.out.read_text(encoding="utf-8")
+
+
+def _refused_cleanly(case: Case, outcome: Outcome) -> None:
+    source, result = outcome.source, outcome.result
     assert "Traceback" not in result.stderr, result.stderr
-    assert result.returncode == 2, result.stdout + result.stderr
-    assert not out.exists()
+    assert not outcome.out.exists()
     assert "wrote" not in result.stdout
+    assert "produced an invalid model" not in result.stderr, result.stderr  # the importer's own bug
     line = re.search(rf"^{re.escape(str(source))}(?P<at>:\d+:\d+)?: error: (?P<message>.+) \((?P<hint>.+)\)$",
                      result.stderr, re.MULTILINE)
     assert line is not None, f"no located message with a hint naming {source}:\n{result.stderr}"
