@@ -191,7 +191,10 @@ def test_own_model_with_tracked_risks_decisions_and_nesting(tmp_path: Path) -> N
     assert any(n.about == "payment-api" and "rack_position: B12" in n.text for n in model.notes)
     threats = by_id(model.threats)
     assert set(threats) == {"weak-crypto-vault", "weak-crypto-payment-api",
-                            "secret-sprawl-payment-api-read-secrets-api-keys"}
+                            "secret-sprawl-payment-api-read-secrets-api-keys", "secret-sprawl-api-keys"}
+    assert threats["secret-sprawl-api-keys"].elements == ("vault",)  # about data alone: where it is stored
+    assert (threats["secret-sprawl-api-keys"].likelihood, threats["secret-sprawl-api-keys"].impact_rating) == (2, 2)
+    assert result.report.noted["individual risks"] == ["secret-sprawl"]  # "Keys somewhere" names nothing
     assert threats["secret-sprawl-payment-api-read-secrets-api-keys"].elements == ("read-secrets",)
     assert threats["secret-sprawl-payment-api-read-secrets-api-keys"].assets == ("api-keys",)
     assert threats["secret-sprawl-payment-api-read-secrets-api-keys"].likelihood == 3  # from severity elevated

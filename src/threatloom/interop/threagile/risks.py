@@ -136,11 +136,14 @@ def _risk(src: Source, category: str, stride: str, title: str, obj: dict[str, An
                  for i, b in enumerate(breached)]
     for key, section, members in (("trust_boundary", "trust_boundaries", "technical_assets_inside"),
                                   ("shared_runtime", "shared_runtimes", "technical_assets_running")):
-        if relevant[key] and not elements:  # the risk is about a group: it concerns what the group holds
-            elements += [src.ours("technical", m, keys, "technical asset")
-                         for m in _members(src, section, members, relevant[key], (*keys, f"most_relevant_{key}"))]
+        if relevant[key]:
+            inside = _members(src, section, members, relevant[key], (*keys, f"most_relevant_{key}"))
+            if not elements:  # the risk is about a group: it concerns what the group holds
+                elements += [src.ours("technical", m, keys, "technical asset") for m in inside]
     assets = [src.ours("data", relevant["data_asset"], (*keys, "most_relevant_data_asset"), "data asset")] \
         if relevant["data_asset"] else []
+    if assets and not elements:  # about data alone: it concerns where the data is stored, else processed
+        elements += _holders(src, relevant["data_asset"])
     severity = src.choice(obj, "severity", keys, SEVERITY_SCORE)
     likelihood = src.choice(obj, "exploitation_likelihood", keys, LIKELIHOOD)
     exploitation = src.choice(obj, "exploitation_impact", keys, IMPACT)
@@ -153,7 +156,8 @@ def _risk(src: Source, category: str, stride: str, title: str, obj: dict[str, An
                *src.extras(obj, RISK_KEYS, keys)]
     if not elements:
         draft.note(None, _where(keys), f"Threagile risk {plain(title)} ({synthetic}) names no technical asset, "
-                   "link, trust boundary or shared runtime holding assets, so it could not become a threat. "
+                   "link, trust boundary or shared runtime holding assets, nor data that an asset holds, so it could "
+                   "not become a threat. "
                    + sentence_list(details))
         report.keep_as_note("individual risks", synthetic)
         return None
@@ -221,6 +225,19 @@ def _members(src: Source, section: str, key: str, foreign: str, keys: Keys) -> l
             return src.names(obj, key, (section, name))
     raise src.error(keys, f"unknown {section.replace('_', ' ')[:-1]} {foreign!r}",
                     f"use the `id` of one of the file's {section.replace('_', ' ')}")
+
+
+def _holders(src: Source, data_asset: str) -> list[str]:
+    stored, processed = [], []
+    for name, raw in src.section("technical_assets").items():
+        keys: Keys = ("technical_assets", name)
+        obj = src.mapping(raw, keys)
+        ours = src.ours("technical", src.required_text(obj, "id", keys), keys, "technical asset")
+        if data_asset in src.names(obj, "data_assets_stored", keys):
+            stored.append(ours)
+        elif data_asset in src.names(obj, "data_assets_processed", keys):
+            processed.append(ours)
+    return stored or processed
 
 
 def _about(src: Source, pattern: str) -> str | None:
