@@ -202,6 +202,29 @@ def test_edited_threatloom_attributes_fail_with_a_location(tmp_path: Path) -> No
     assert "did you mean 'web-application'?" in problem.hint
 
 
+def test_references_another_tool_broke_are_mended_or_dropped_with_a_note(tmp_path: Path) -> None:
+    path = REPO / "src" / "threatloom" / "model" / "starter.yaml"
+    model, analysis = _analysed(path)
+    document = json.loads(export_model(model, analysis, "otm"))
+    # a tool that knows nothing of threatloom drops the control's attributes, and the actor's start
+    # names a zone the file no longer has
+    waf = next(m for m in document["mitigations"] if m["id"] == "waf")
+    del waf["attributes"]
+    document["project"]["attributes"]["threatloom"]["actors"][0]["starts_in"] = ["internet", "old-dmz"]
+    otm = tmp_path / "edited.otm.json"
+    otm.write_text(json.dumps(document))
+    result = import_file(otm, "otm")
+    again = load_model_text(result.text, "again.yaml")
+    # the web component's control comes back from the OTM mitigation, as implemented
+    assert again.index.components["web"].controls == ("waf",)
+    control = again.index.controls["waf"]
+    assert (control.name, control.status.value, control.effectiveness.value, control.implements) == (
+        "Managed web application firewall", "implemented", "medium", ())
+    assert again.actors[0].starts_in == ("internet",)
+    assert result.report.noted["reference"] == [
+        "actors online-attacker: starts_in named old-dmz, which the file no longer defines; dropped"]
+
+
 def test_cli_export_then_import(tmp_path: Path) -> None:
     source = REPO / "tests" / "render" / "fixtures" / "clinic.yaml"
     otm = tmp_path / "clinic.otm.json"

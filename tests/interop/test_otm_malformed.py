@@ -3,11 +3,14 @@ odd but valid files (flows to zones, nesting, unusual states) import with notes.
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import run_cli
+from tests.interop.conftest import OTM
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
@@ -81,6 +84,26 @@ def test_wrong_shapes_are_located(tmp_path: Path, body: str, message: str) -> No
     assert all(p.location.line > 0 for p in error.problems)
 
 
+def test_any_field_of_the_example_with_a_wrong_type_is_an_input_error(tmp_path: Path) -> None:
+    sample = json.loads((OTM / "EXAMPLE.json").read_text())
+    path = tmp_path / "mutated.json"
+    tried = 0
+    sections = ("representations", "assets", "components", "dataflows", "trustZones", "threats", "mitigations")
+    for section, first in [("project", sample["project"]), *((name, sample[name][0]) for name in sections)]:
+        for key in first:
+            for wrong in ({}, [7], 7):
+                mutated = copy.deepcopy(sample)
+                target = mutated[section] if section == "project" else mutated[section][0]
+                target[key] = wrong
+                path.write_text(json.dumps(mutated))
+                tried += 1
+                try:
+                    import_file(path, "otm")
+                except InputError as exc:
+                    assert all(p.code != "import-bug" for p in exc.problems), (section, key, wrong, exc)
+    assert tried > 150
+
+
 def test_not_an_object_at_all(tmp_path: Path) -> None:
     error = _broken(tmp_path, "- just\n- a list\n")
     assert "expected a mapping" in error.problems[0].message
@@ -116,6 +139,8 @@ def test_nesting_and_old_parent_form(edge: tuple[ImportResult, Model]) -> None:
     assert any(n.about == "api" and "nested inside cluster" in n.text for n in model.notes)
     assert any(n.about == "api" and n.text == 'vendorExtension: {"team": "payments"}' for n in model.notes)
     assert any(n.about == "cloud" and n.text == "provider: aws" for n in model.notes)
+    # YAML reads the date as a date; the note keeps it as written
+    assert any(n.about == "token-theft-api" and n.text == "expirationDate: 2021-05-17" for n in model.notes)
 
 
 def test_states_become_decisions(edge: tuple[ImportResult, Model]) -> None:

@@ -83,7 +83,7 @@ class ImportContext:
             if name == KEY:
                 continue
             value = attributes[name]
-            shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+            shown = _shown(value)
             self.note("attribute", about, f"{where}.attributes.{name}", f"{name}: {shown}")
 
     def element_representations(self, obj: dict[str, Any], keys: tuple[Key, ...], about: str | None,
@@ -107,8 +107,15 @@ class ImportContext:
             value = obj[name]
             if value is None:
                 continue
-            shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True, ensure_ascii=False)
+            shown = _shown(value)
             self.note("attribute", about, f"{where}.{name}", f"{name}: {shown}")
+
+
+def _shown(value: Any) -> str:
+    """A foreign value as text for a note (YAML dates and the like as their text)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
 KNOWN_KEYS = {

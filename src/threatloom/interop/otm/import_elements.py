@@ -9,6 +9,7 @@ the file does not define is an error.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from threatloom.interop.draft import long_text, reserve_id, short, slug
@@ -169,24 +170,27 @@ def read_components(ctx: ImportContext, root: dict[str, Any]) -> None:
     doc = ctx.document
     components = ctx.items(root, "components", ())
     parents: dict[str, tuple[str, str, tuple[Key, ...]]] = {}
-    names = [c.get("name") for c in components]
-    by_id = {c.get("id"): c.get("name") for c in components}
+    read: list[tuple[str, str, bool]] = []
     for i, comp in enumerate(components):
         keys: tuple[Key, ...] = ("components", i)
         otm_id = doc.required(comp, "id", str, keys)
         name = doc.required(comp, "name", str, keys)
         doc.required(comp, "type", str, keys)
-        if otm_id in ctx.components:
+        if otm_id in parents:
             raise doc.error((*keys, "id"), f"component ID {otm_id!r} is defined twice", "IDs must be unique",
                             "import-duplicate")
-        carry = carried_of(doc, comp, keys)
         parent = _parent(ctx, comp, keys, required=True)
         assert parent is not None
         parents[otm_id] = parent
+        read.append((otm_id, name, carried_of(doc, comp, keys) is not None))
+    names = Counter(name for _id, name, _carried in read)
+    by_id = {otm_id: name for otm_id, name, _carried in read}
+    for otm_id, name, carried in read:
+        kind, parent_id, _keys = parents[otm_id]
         readable = name
-        if names.count(name) > 1 and parent[0] == "component" and isinstance(by_id.get(parent[1]), str):
-            readable = f"{name} in {by_id[parent[1]]}"  # StartLeft repeats names per subnet
-        ctx.components[otm_id] = ctx.our_id("component", otm_id, readable, "component", exact=carry is not None)
+        if names[name] > 1 and kind == "component" and parent_id in by_id:
+            readable = f"{name} in {by_id[parent_id]}"  # StartLeft repeats names per subnet
+        ctx.components[otm_id] = ctx.our_id("component", otm_id, readable, "component", exact=carried)
     memo: dict[str, tuple[str | None, list[str]]] = {}
     for i, comp in enumerate(components):
         _component(ctx, comp, ("components", i), parents, memo)

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,7 +289,9 @@ class _Threats:
                           + (f": {text}" if text else ""))
 
 
-def read_threats(ctx: ImportContext, root: dict[str, Any]) -> None:
+def read_threats(ctx: ImportContext, root: dict[str, Any]) -> Callable[[str], str | None]:
+    """Read threats and mitigations; returns how to make a control for an OTM mitigation by its ID (for
+    :mod:`repair`)."""
     reader = _Threats(ctx)
     reader.threats = reader.definitions(root, "threats", "risk")
     reader.mitigations = reader.definitions(root, "mitigations", "riskReduction")
@@ -297,6 +300,14 @@ def read_threats(ctx: ImportContext, root: dict[str, Any]) -> None:
     for otm_id, definition in reader.threats.items():
         reader.threat(otm_id, definition)
     reader.unused_mitigations()
+
+    def make_control(otm_id: str) -> str | None:
+        mit = reader.mitigations.get(otm_id)
+        if mit is None or mit.carry is not None:
+            return None
+        return reader.control_for(otm_id, ControlStatus.IMPLEMENTED)
+
+    return make_control
 
 
 def _describe(ctx: ImportContext, definition: _Definition) -> str:

@@ -19,6 +19,7 @@ from threatloom.interop.otm.carry import carried as carried_of
 from threatloom.interop.otm.context import KNOWN_KEYS, ImportContext
 from threatloom.interop.otm.import_elements import read_assets, read_components, read_flows, read_zones
 from threatloom.interop.otm.import_threats import read_threats
+from threatloom.interop.otm.repair import repair
 from threatloom.interop.reading import ForeignDocument
 from threatloom.model.schema import Actor, Decision, Note, Review, RiskSettings, System
 
@@ -47,8 +48,9 @@ class OtmImporter(Importer):
         read_assets(ctx, root)
         read_components(ctx, root)
         read_flows(ctx, root)
-        read_threats(ctx, root)
+        make_control = read_threats(ctx, root)
         _carried_sections(ctx)
+        repair(ctx, make_control)  # only restored threatloom attributes can point nowhere
         ctx.extras(root, KNOWN_KEYS["root"], None, "the file")
 
 
