@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatloom.interop.draft import ModelDraft, short
+from threatloom.interop.draft import ModelDraft, long_text, short
 from threatloom.interop.threat_dragon import words
 from threatloom.interop.threat_dragon.cells import DERIVED_KEYS, LAYOUT_KEYS, Cell
 from threatloom.interop.threat_dragon.context import Context, Element
@@ -48,7 +48,7 @@ def add_zones(ctx: Context, boxes: list[Cell]) -> list[tuple[Rect, str]]:
         internet = hints.get("internet", words.internet_name(name))
         trust[box.key] = hints.get("trust", 0 if internet else min(10, trust[parent_key] + 1) if parent_key
                                    else TOP_TRUST)
-        ctx.draft.add("zones", {"id": zone_id, "name": name, "description": box.props.get("description"),
+        ctx.draft.add("zones", {"id": zone_id, "name": name, "description": _text(ctx, box, "description"),
                                 "trust": trust[box.key], "parent": parent, "internet": internet or None})
         ctx.report.map("trust boundary box")
         _box_properties(ctx, box, zone_id)
@@ -169,7 +169,7 @@ def _describe(ctx: Context, cell: Cell) -> str:
 
 
 def _text(ctx: Context, cell: Cell, key: str) -> str | None:
-    return ctx.doc.member(cell.props, key, str, cell.props_keys) or None
+    return long_text(ctx.doc.member(cell.props, key, str, cell.props_keys)) or None
 
 
 def _properties(ctx: Context, cell: Cell, element: Element, target: Element | None = None) -> None:
