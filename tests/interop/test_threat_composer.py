@@ -244,6 +244,28 @@ def test_malformed_files_are_located_errors(name: str, where: str, says: str) ->
     assert f"{name}{where}" in str(caught.value)
 
 
+def test_empty_texts_still_make_a_valid_model(tmp_path: Path) -> None:
+    path = tmp_path / "empty.tc.json"
+    path.write_text(json.dumps({"schema": 1, "mitigations": [{"id": "m1", "numericId": 3, "content": ""}],
+                                "assumptions": [{"id": "a1", "numericId": 1, "content": " "}],
+                                "threats": [{"id": "t1", "numericId": 1}],
+                                "mitigationLinks": [{"mitigationId": "m1", "linkedId": "t1"}]}))
+    _, model = _imported(path)  # the import validates the model it writes
+    assert [(c.id, c.name) for c in model.controls] == [("mitigation-m-3", "Mitigation M-3")]
+    assert model.system.scope.assumptions == ("A-1: (threat-composer gives this assumption no text)",)
+    threat = model.threats[0]
+    assert (threat.id, threat.source, threat.mitigations) == ("T-1", "An unnamed threat source", ("mitigation-m-3",))
+    assert threat.impact == "consequences the threat-composer file does not state"
+
+
+def test_a_number_javascript_cannot_count_to_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "huge.tc.json"
+    path.write_text('{"schema": 1, "threats": [{"id": "t1", "numericId": 1e308, "threatAction": "x"}]}')
+    with pytest.raises(InputError, match=r"huge.tc.json:1:\d+: error: threats\[0\].numericId: expected a whole "
+                                         r"number from 0 to 9,007,199,254,740,991, found 1e\+308"):
+        import_file(path, "threat-composer")
+
+
 def test_cli_malformed_file_exits_2_without_traceback(tmp_path: Path) -> None:
     done = run_cli("import", str(FIXTURES / "wrong-numeric-id.tc.json"), "-o", str(tmp_path / "m.yaml"))
     assert done.returncode == 2

@@ -152,7 +152,7 @@ def add_threats(draft: ModelDraft, report: ImportReport, instances: list[Instanc
 
 
 def _order(number: str) -> tuple[int, str]:
-    return (int(number), "") if number.isdigit() else (1 << 30, number)
+    return (int(number), "") if number.isdigit() and len(number) < 16 else (1 << 60, number)
 
 
 def _unique(ident: str, taken: set[str]) -> str:

@@ -16,6 +16,7 @@ from threatloom.interop.reading import ForeignDocument, Key
 Metadata = list[tuple[str, str | list[str]]]
 
 _COMMON = {"id", "numericId", "displayOrder", "metadata", "tags", "content", "status"}
+MAX_NUMBER = 2**53 - 1
 THREAT_KEYS = {"id", "numericId", "displayOrder", "metadata", "tags", "threatSource", "prerequisites",
                "threatAction", "threatImpact", "impactedGoal", "impactedAssets", "statement", "customTemplate",
                "status"}
@@ -125,9 +126,10 @@ def links(document: ForeignDocument, data: dict[str, Any], key: str, owner_key: 
 def number(document: ForeignDocument, obj: dict[str, Any], keys: tuple[Key, ...]) -> int:
     """`numericId`: a whole number (JSON numbers may arrive as 3.0)."""
     value = document.required(obj, "numericId", float, keys)
-    if value != int(value) or value < 0:
-        raise document.error((*keys, "numericId"), f"expected a whole number of zero or more, found {value:g}",
-                             "threat-composer numbers its items 1, 2, 3…", "import-type")
+    # threat-composer is JavaScript: a counter it wrote is a safe integer of JavaScript
+    if value != int(value) or not 0 <= value <= MAX_NUMBER:
+        raise document.error((*keys, "numericId"), f"expected a whole number from 0 to {MAX_NUMBER:,}, found "
+                             f"{value:g}", "threat-composer numbers its items 1, 2, 3…", "import-type")
     return int(value)
 
 

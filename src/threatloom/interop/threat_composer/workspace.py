@@ -62,15 +62,18 @@ def add_controls(draft: ModelDraft, report: ImportReport, mitigations: list[Entr
     """One model control per mitigation; UUID -> control ID. `dangling`: UUID -> notes about it."""
     ids: dict[str, str] = {}
     for m in sorted(mitigations, key=lambda e: (e.order, e.number)):
-        ident = draft.new_id(id_words(m.content), "mitigation", foreign=("mitigation", m.uuid))
+        name = short(m.content) or f"Mitigation M-{m.number}"  # the format lets the text be empty
+        ident = draft.new_id(id_words(name), "mitigation", foreign=("mitigation", m.uuid))
         ids[m.uuid] = ident
         text = [m.content] if len(" ".join(m.content.split())) > 300 else []
+        if not m.content.strip():
+            text.append("threat-composer gives this mitigation no text.")
         for key, value in m.metadata:
             if key == "Comments":
                 text.append(value if isinstance(value, str) else "\n".join(value))
         text.append(f"threat-composer mitigation M-{m.number} (id {m.uuid}).")
         status = CONTROL_STATUS.get(m.status, "planned")
-        draft.add("controls", {"id": ident, "name": short(m.content), "description": long_text("\n\n".join(text)),
+        draft.add("controls", {"id": ident, "name": name, "description": long_text("\n\n".join(text)),
                                "status": status})
         report.map("mitigation")
         notes = []
@@ -94,7 +97,7 @@ def add_assumptions(draft: ModelDraft, report: ImportReport, assumptions: list[E
         threats = sorted({threat_numbers[k.linked] for k in links if k.owner == a.uuid and k.linked in threat_numbers})
         mitigations = sorted({mitigation_numbers[k.linked] for k in links
                               if k.owner == a.uuid and k.linked in mitigation_numbers})
-        text = [f"A-{a.number}: {a.content.strip()}"]
+        text = [f"A-{a.number}: {a.content.strip() or '(threat-composer gives this assumption no text)'}"]
         linked = [part for part in (
             f"threat{'s' if len(threats) > 1 else ''} {', '.join(f'T-{n}' for n in threats)}" if threats else "",
             f"mitigation{'s' if len(mitigations) > 1 else ''} {', '.join(f'M-{n}' for n in mitigations)}"
