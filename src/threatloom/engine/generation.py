@@ -280,7 +280,13 @@ class _Analyser:
         wanted = set(candidates)
         in_place: set[str] = set()
         effects: list[ControlEffect] = []
+        seen: set[str] = set()
         for control in controls:
+            # one control of the model counts once per threat, even when it sits on both a flow and its
+            # destination, or on an element and in a manual threat's mitigations
+            if control.id in seen:
+                continue
+            seen.add(control.id)
             for catalog_id in sorted(set(control.implements) & wanted):
                 effect = control_effect(control, self.catalog.controls[catalog_id])
                 if effect.amount:
