@@ -19,10 +19,7 @@ from tests.conftest import run_cli
 from tests.lifecycle.lab import CLINIC
 from tests.lifecycle.workbench import HARDENED, FakeGitHub, cli_json, clinic_text, write_model
 
-# The plan of the clinic's gaps (threatloom plan --only high), in order: see test_lifecycle_plan_cli.
-PLAN_ORDER = ["C-LEAST-PRIVILEGE", "C-MTLS", "C-RATE-LIMIT", "C-INPUT-VALIDATION", "C-STRONG-AUTHN",
-              "C-DATA-MINIMISATION", "C-SIEM-MONITORING", "C-TLS", "C-BACKUP", "C-CSPM", "C-AUTOSCALING",
-              "C-INCIDENT-RESPONSE"]
+LEVELS = ["low", "medium", "high", "critical"]
 
 
 def export(model: Path, to: str, out: Path) -> list[Path]:
@@ -39,6 +36,14 @@ def github(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict[str, Any
     return json.loads(written[0].read_text(encoding="utf-8")), written[1]
 
 
+@pytest.fixture(scope="module")
+def plan() -> dict[str, Any]:
+    """The plan of the clinic's gaps (untreated above its medium appetite): `plan --only high`."""
+    found = dict(cli_json("plan", str(CLINIC), "--only", "high", "--format", "json"))
+    assert len(found["steps"]) >= 5
+    return found
+
+
 def key_of(body: str) -> str:
     first = body.splitlines()[0]
     assert first.startswith("<!-- threatloom-key: ") and first.endswith(" -->")
@@ -46,43 +51,52 @@ def key_of(body: str) -> str:
 
 
 def test_github_issues_are_ready_for_the_rest_api_and_follow_the_plan(
-        github: tuple[list[dict[str, Any]], Path]) -> None:
+        github: tuple[list[dict[str, Any]], Path], plan: dict[str, Any]) -> None:
     issues, _ = github
     for issue in issues:
         assert set(issue) == {"title", "body", "labels"}
         assert isinstance(issue["title"], str) and len(issue["title"]) <= 256
         assert all(isinstance(label, str) for label in issue["labels"])
-    keys = [key_of(i["body"]) for i in issues]
-    assert keys == [f"threatloom:clinic-booking:{cid}" for cid in PLAN_ORDER]
-    plan = cli_json("plan", str(CLINIC), "--only", "high", "--format", "json")
-    assert [s["control"]["id"] for s in plan["steps"]] == PLAN_ORDER
+    # one story per plan step, in the plan's order (the clinic's only reduce decision, rate limiting for
+    # the slot hoarding, names a control the plan chooses too, so it adds no story of its own)
+    assert [key_of(i["body"]) for i in issues] == [f"threatloom:clinic-booking:{s['control']['id']}"
+                                                   for s in plan["steps"]]
     for step, issue in zip(plan["steps"], issues, strict=True):
         n = step["removes"]
+        assert issue["title"] == f"Clinic Booking: {step['control']['name']} ({step['control']['id']})"
         assert f"step {step['rank']} of the treatment plan for the gaps (threatloom plan --only high): removes " \
                f"{n} point{'' if n == 1 else 's'} of residual risk" in issue["body"]
         for threat in step["threats"]:  # each story names the threats it reduces, with that step's effect
-            row = f"| `{threat['id']}` |"
-            assert row in issue["body"], (issue["title"], threat["id"])
             before, after = threat["before"], threat["after"]
-            assert f"{before['level']} ({before['score']}) → {after['level']} ({after['score']})" in issue["body"]
-    assert "removes 1 point of residual risk" in issues[PLAN_ORDER.index("C-AUTOSCALING")]["body"]
-    assert "1 points" not in "".join(i["body"] for i in issues)
+            where = " or ".join(f"`{e}`" for e in threat["record_on"])
+            assert (f"| `{threat['id']}` | {threat['title']} | " in issue["body"]
+                    and f" | {before['level']} ({before['score']}) → {after['level']} ({after['score']}) | "
+                    in issue["body"] and f" | {where} |" in issue["body"]), (issue["title"], threat["id"])
+    assert " 1 points" not in "".join(i["body"] for i in issues)
+    if any(s["removes"] == 1 for s in plan["steps"]):
+        assert any("removes 1 point of residual risk" in i["body"] for i in issues)
 
 
 def test_github_story_priority_is_the_worst_level_it_reduces_at_its_step(
-        github: tuple[list[dict[str, Any]], Path]) -> None:
+        github: tuple[list[dict[str, Any]], Path], plan: dict[str, Any]) -> None:
     issues, _ = github
-    labels = {key_of(i["body"]).rsplit(":", 1)[1]: i["labels"] for i in issues}
-    # step 1 takes the SQL injection on the portal down from critical (20): a critical story
-    assert labels["C-LEAST-PRIVILEGE"] == ["threatloom", "security", "risk:critical", "effort:medium"]
-    # step 11 only trims what steps 3, 4 and 7 left of the database exhaustion (low 2 → 1): not critical
-    assert labels["C-AUTOSCALING"] == ["threatloom", "security", "risk:low", "effort:medium"]
-    rate = next(i for i in issues if "C-RATE-LIMIT" in i["title"])
+    current = {t["id"]: t["before"]["level"] for t in plan["steps"][0]["threats"]}
+    for step in plan["steps"]:
+        for t in step["threats"]:
+            current.setdefault(t["id"], t["before"]["level"])
+    for step, issue in zip(plan["steps"], issues, strict=True):
+        worst = max((t["before"]["level"] for t in step["threats"]), key=LEVELS.index)
+        assert issue["labels"] == ["threatloom", "security", f"risk:{worst}", f"effort:{step['control']['effort']}"]
+    # the first step takes a critical threat down: a critical story; a later step that only trims what
+    # earlier steps left is filed at that lower level, although its threats are still critical today
+    assert issues[0]["labels"][2] == "risk:critical"
+    trimmed = [i for step, i in zip(plan["steps"], issues, strict=True)
+               if i["labels"][2] != "risk:critical" and any(current[t["id"]] == "critical" for t in step["threats"])]
+    assert trimmed, "some later step trims a threat that is critical now"
+    rate = next(i for i in issues if "(C-RATE-LIMIT)" in i["title"])
     # the decision of the model that chose rate limiting for the slot hoarding shows in the story
     assert "| `MT-SLOT-HOARD` |" in rate["body"]
     assert "owner Web team, ticket CLINIC-42, due 2099-03-31" in rate["body"]
-    assert "| `TL-D003@store` | Requests reaching Booking portal can exhaust database Bookings DB | critical (20) " \
-           "| critical (20) → high (12) | open | `store` or `db` |" in rate["body"]
 
 
 def test_github_script_creates_then_updates_never_duplicates(
@@ -91,27 +105,28 @@ def test_github_script_creates_then_updates_never_duplicates(
     fake = FakeGitHub(tmp_path)
     first = fake.run(script, tmp_path)
     assert first.returncode == 0, first.stderr
-    assert len(fake.calls("issue", "create")) == 12 and fake.calls("issue", "edit") == []
-    assert first.stdout.splitlines()[0] == "created threatloom:clinic-booking:C-LEAST-PRIVILEGE"
+    n = len(issues)
+    assert len(fake.calls("issue", "create")) == n and fake.calls("issue", "edit") == []
+    first_key = key_of(issues[0]["body"])
+    assert first.stdout.splitlines() == [f"created {key_of(i['body'])}" for i in issues]
     stored = fake.issues
     assert [(i["title"], i["body"], i["labels"]) for i in stored] == \
         [(i["title"], i["body"], sorted(i["labels"])) for i in issues]
-    assert set(fake.labels) == {"threatloom", "security", "risk:critical", "risk:high", "risk:medium", "risk:low",
-                                "effort:low", "effort:medium"}
+    assert set(fake.labels) == {label for i in issues for label in i["labels"]}
 
     # an issue filed by an older export, when its risk was another, carries a stale priority label
-    autoscaling = next(i for i in stored if "C-AUTOSCALING" in i["title"])
-    fake.edit_state(autoscaling["number"], ["threatloom", "security", "risk:critical", "effort:medium", "triaged"])
+    older = next(i for i in stored if "risk:critical" not in i["labels"])
+    wanted = older["labels"]
+    fake.edit_state(older["number"], [*(x for x in wanted if not x.startswith("risk:")), "risk:critical", "triaged"])
     second = fake.run(script, tmp_path)
     assert second.returncode == 0, second.stderr
-    assert len(fake.calls("issue", "create")) == 12  # none more
-    assert len(fake.calls("issue", "edit")) == 12
-    first_key = "threatloom:clinic-booking:C-LEAST-PRIVILEGE"
+    assert len(fake.calls("issue", "create")) == n  # none more
+    assert len(fake.calls("issue", "edit")) == n
     assert second.stdout.splitlines()[0] == f"updated #{stored[0]['number']} {first_key}"
-    assert len(fake.issues) == 12
-    now = next(i for i in fake.issues if i["number"] == autoscaling["number"])
+    assert len(fake.issues) == n
+    now = next(i for i in fake.issues if i["number"] == older["number"])
     # the stale risk label goes, people's own labels stay
-    assert now["labels"] == ["effort:medium", "risk:low", "security", "threatloom", "triaged"]
+    assert now["labels"] == sorted([*wanted, "triaged"])
 
 
 def test_hostile_text_in_the_model_never_runs(tmp_path: Path) -> None:
@@ -132,32 +147,37 @@ def test_hostile_text_in_the_model_never_runs(tmp_path: Path) -> None:
     assert sorted(p.name for p in work.iterdir()) == [] and not list(tmp_path.glob("**/pwned*"))
     stored = fake.issues
     assert len(stored) == len(issues) and len(fake.calls("issue", "edit")) == len(issues)
-    assert stored[0]["title"] == f"{hostile}: Least privilege for identities (C-LEAST-PRIVILEGE)"
+    assert stored[0]["title"] == f"{hostile}: " + issues[0]["title"].split(": ", 1)[1]
+    assert stored[0]["title"] == issues[0]["title"]
     rate = next(i for i in stored if "C-RATE-LIMIT" in i["title"])
     # the manual threat's title arrives in the body as written (Markdown-escaped), not expanded
     assert "Bots $(touch pwned-title) hoard \\`touch pwned-title2\\` every 'free' \"slot\"" in rate["body"]
-    assert key_of(stored[0]["body"]) == "threatloom:clinic-touch-pwned-subst-touch-pwned-tick-quoted-double-home-end:" \
-                                        "C-LEAST-PRIVILEGE"
+    assert key_of(stored[0]["body"]).startswith("threatloom:clinic-touch-pwned-subst-touch-pwned-tick-quoted-"
+                                                 "double-home-end:C-")
 
 
 # -- Jira ---------------------------------------------------------------------------------------------
 
-def test_jira_csv_parses_back_one_row_per_story(tmp_path: Path) -> None:
+def test_jira_csv_parses_back_one_row_per_story(tmp_path: Path, github: tuple[list[dict[str, Any]], Path],
+                                               plan: dict[str, Any]) -> None:
+    issues, _ = github
     (path,) = export(CLINIC, "jira", tmp_path)
     assert path == tmp_path / "jira-issues.csv"
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
     header, body = rows[0], rows[1:]
     assert header == ["Summary", "Description", "Issue Type", "Priority", "Labels", "Labels", "Labels", "Labels",
                       "Custom field (threatloom key)"]
-    assert len(body) == 12 and all(len(r) == len(header) for r in body)
-    assert [r[-1] for r in body] == [f"threatloom:clinic-booking:{cid}" for cid in PLAN_ORDER]
-    first = dict(zip(header[:4], body[0][:4], strict=True))
-    assert first["Summary"] == "Clinic Booking: Least privilege for identities (C-LEAST-PRIVILEGE)"
-    assert first["Issue Type"] == "Story" and first["Priority"] == "Highest"
-    assert body[0][4:8] == ["threatloom", "security", "risk:critical", "effort:medium"]
-    assert "* TL-T002@portal: Input from less trusted callers can rewrite the database queries of Booking portal " \
-           "(critical 20, open; critical (20) → high (12); record it on portal)" in first["Description"]
-    assert {r[3] for r in body} <= {"Highest", "High", "Medium", "Low"}
+    assert len(body) == len(issues) and all(len(r) == len(header) for r in body)
+    assert [r[-1] for r in body] == [key_of(i["body"]) for i in issues]  # the stable key column
+    assert [r[0] for r in body] == [i["title"] for i in issues]
+    assert [r[4:8] for r in body] == [i["labels"] for i in issues]
+    priority = {"critical": "Highest", "high": "High", "medium": "Medium", "low": "Low"}
+    assert [r[3] for r in body] == [priority[i["labels"][2].removeprefix("risk:")] for i in issues]
+    assert {r[2] for r in body} == {"Story"}
+    first = plan["steps"][0]["threats"][0]
+    assert (f"* {first['id']}: {first['title']} (" in body[0][1]
+            and f"; {first['before']['level']} ({first['before']['score']}) → {first['after']['level']} "
+                f"({first['after']['score']}); record it on {' or '.join(first['record_on'])})" in body[0][1])
     assert all(len(r[0]) <= 255 and " " not in "".join(r[4:8]) for r in body)  # Jira's limits
 
 
@@ -165,18 +185,18 @@ def test_jira_csv_parses_back_one_row_per_story(tmp_path: Path) -> None:
 
 def test_markdown_checklist_keeps_ticked_boxes(tmp_path: Path) -> None:
     (path,) = export(CLINIC, "markdown", tmp_path)
-    text = path.read_text(encoding="utf-8")
-    boxes = [line for line in text.splitlines() if line.startswith("- [")]
-    assert len(boxes) == 12 and all(line.startswith("- [ ] ") for line in boxes)
-    # a person ticks the rate limiting and TLS stories
-    ticked = text.replace("- [ ] **Rate limiting", "- [x] **Rate limiting")
-    ticked = ticked.replace("- [ ] **TLS for", "- [X] **TLS for")
-    path.write_text(ticked, encoding="utf-8")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    boxes = [i for i, line in enumerate(lines) if line.startswith("- [")]
+    assert len(boxes) >= 5 and all(lines[i].startswith("- [ ] ") for i in boxes)
+    # a person ticks the second and the fourth story (x or X, as editors write them)
+    for i, mark in ((boxes[1], "x"), (boxes[3], "X")):
+        lines[i] = f"- [{mark}] " + lines[i][6:]
+    ticked_keys = [lines[boxes[1]].rsplit("<!-- ", 1)[1], lines[boxes[3]].rsplit("<!-- ", 1)[1]]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     export(CLINIC, "markdown", path)
-    again = path.read_text(encoding="utf-8")
-    done = [line.split("**")[1] for line in again.splitlines() if line.startswith("- [x] ")]
-    assert done == ["Rate limiting and anti-automation", "TLS for data in transit"]
-    assert sum(line.startswith("- [ ] ") for line in again.splitlines()) == 10
+    again = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("- [")]
+    assert [line.rsplit("<!-- ", 1)[1] for line in again if line.startswith("- [x] ")] == ticked_keys
+    assert sum(line.startswith("- [ ] ") for line in again) == len(boxes) - 2
     # the hardened clinic has no gap left: an export over the same file says so
     export(HARDENED, "markdown", path)
     assert "Nothing to do: no untreated gap and no reduce decision with controls." in path.read_text()

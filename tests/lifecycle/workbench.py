@@ -18,10 +18,12 @@ from tests.lifecycle.lab import CLINIC
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HARDENED = FIXTURES / "clinic-hardened.yaml"
-# The clinic's untreated threats at critical, and at high (see test_lifecycle_ranking and _gate).
-CRITICAL = {"TL-D003@store", "TL-I001@book", "TL-T001@book", "TL-T002@portal"}
-HIGH = {"TL-S001@book", "TL-I001@lookup", "TL-S008@store", "TL-T001@lookup", "TL-T003@db", "TL-I003@db",
-        "MT-SLOT-HOARD", "TL-E004@portal", "TL-E010@store", "TL-R002@portal"}
+LEVELS = ("low", "medium", "high", "critical")
+UNTREATED = ("open", "in-progress")
+# Threats of the clinic that its decisions settle: accepted by the wildcard TL-P*, transferred by
+# TL-D*@portal, a justified false positive by TL-R*@db.
+SETTLED = {"TL-P010@db": "accepted", "TL-P011@book": "accepted", "TL-D001@portal": "transferred",
+           "TL-D002@portal": "transferred", "TL-R004@db": "false-positive"}
 
 
 def clinic_text(*replace: tuple[str, str], extra: str = "", base: Path = CLINIC) -> str:
@@ -44,6 +46,20 @@ def line_of(path: Path, needle: str) -> int:
     lines = [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if needle in line]
     assert len(lines) == 1, (needle, lines)
     return lines[0]
+
+
+def analysed(model: Path, out: Path) -> list[dict[str, Any]]:
+    """The threats of `threatloom analyze MODEL` (threats.json), ranked as it ranks them: the oracle the
+    lifecycle commands are checked against, since they must agree with the analysis."""
+    result = run_cli("analyze", str(model), "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    return list(json.loads((out / "threats.json").read_text(encoding="utf-8"))["threats"])
+
+
+def untreated(threats: list[dict[str, Any]], at_least: str = "low") -> list[str]:
+    """IDs of the untreated threats whose residual level is `at_least` or above, in the analysis' order."""
+    floor = LEVELS.index(at_least)
+    return [t["id"] for t in threats if t["status"] in UNTREATED and LEVELS.index(t["residual"]["level"]) >= floor]
 
 
 def failing_ids(stdout: str) -> list[str]:

@@ -70,10 +70,34 @@ def _rule(threat: Threat, catalog: Catalog, worst: Level) -> dict[str, Any]:
             "defaultConfiguration": {"level": RESULT_LEVEL[worst]}, "properties": properties}
 
 
-def _result(threat: Threat, rule_index: int, rule_id: str, root: Path) -> dict[str, Any]:
+def basis(threat: Threat, catalog: Catalog) -> tuple[str, str]:
+    """Where a matrix score starts (the rule's bases, or a hand-written threat's) and the cap it hits, so
+    that the factors of the explanation add up: (`starts at likelihood 3, impact 4`, `likelihood adds up to
+    6 before controls and 5 after (the scale is 1-5)`). Empty under the OWASP method, whose factors are
+    ratings, not steps."""
+    if threat.residual.method != "matrix":
+        return "", ""
+    from threatloom.engine.generation import MANUAL_IMPACT, MANUAL_LIKELIHOOD
+
+    compiled = catalog.rules.get(threat.rule_id) if threat.rule_id else None
+    if compiled is not None:
+        bases = {"likelihood": compiled.rule.likelihood.base, "impact": compiled.rule.impact.base}
+    else:
+        bases = {"likelihood": MANUAL_LIKELIHOOD, "impact": MANUAL_IMPACT}
+    caps = []
+    for part, base in bases.items():
+        raw = base + sum(f.delta for f in threat.inherent.factors if f.part == part)
+        after = base + sum(f.delta for f in threat.residual.factors if f.part == part)
+        if raw >= 5.5 or raw < 0.5:
+            caps.append(f"{part} adds up to {raw:g} before controls and {after:g} after (the scale is 1-5)")
+    return f"starts at likelihood {bases['likelihood']}, impact {bases['impact']}", "; ".join(caps)
+
+
+def _result(threat: Threat, rule_index: int, rule_id: str, root: Path, catalog: Catalog) -> dict[str, Any]:
     r = threat.residual
+    why = "; ".join(part for part in (*basis(threat, catalog)[:1], r.explain(), basis(threat, catalog)[1]) if part)
     message = (f"{threat.title}: residual risk {r.level.value} (score {r.score}; likelihood {r.likelihood}, "
-               f"impact {r.impact}), {threat.status.value}. Why: {r.explain()}.")
+               f"impact {r.impact}), {threat.status.value}. Why: {why}.")
     if threat.decision is not None and threat.decision.note:
         message += f" Decision: {threat.decision.note}."
     best = [c for c in threat.controls if not c.in_place][:3]
@@ -113,7 +137,7 @@ def sarif_log(analysis: Analysis, catalog: Catalog, root: Path, version: str) ->
     order = sorted(first)
     index = {rid: i for i, rid in enumerate(order)}
     rules = [_rule(first[rid], catalog, worst[rid]) for rid in order]
-    results = [_result(t, index[t.rule_id or t.id], t.rule_id or t.id, root)
+    results = [_result(t, index[t.rule_id or t.id], t.rule_id or t.id, root, catalog)
                for t in sorted(untreated, key=lambda t: (-t.residual.score, t.id))]
     notices = [_notification(p, root) for p in (*analysis.unmatched_decisions, *analysis.decision_problems)]
     run: dict[str, Any] = {
