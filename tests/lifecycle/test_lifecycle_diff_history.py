@@ -1,11 +1,11 @@
 """`threatloom diff` (two files, or two revisions with --git) and `threatloom history`, in real git
 repositories made in tmp_path, with commit dates fixed so that acceptances judge the same every run.
 
-The change reviewed in the pull request (worked from the rules): a patient upload flow over plain HTTP
-from the internet brings TL-I001@upload, TL-T001@upload and TL-S001@upload (open) and TL-P011@upload
-(accepted at once by the model's TL-P* wildcard); parameterised queries (strength 3 on likelihood) at
-the portal take TL-T002@portal from 5×4 to 2×4 and TL-E004@portal from 3×4 to 1×4; a reduce decision
-puts TL-I001@lookup in progress; the front desk export threat and its lapsed acceptance are removed.
+The change reviewed in the pull request: a patient upload flow over plain HTTP from the internet (new
+threats on it, among them clear text and no authentication; its privacy threats accepted at once by the
+model's TL-P* wildcard); parameterised queries at the portal (lower risk for the SQL injection there);
+a reduce decision that puts TL-I001@lookup in progress; the front desk export threat and its lapsed
+acceptance removed. What the diff must report is read from `threatloom analyze` of both versions.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import run_cli
 from tests.lifecycle.lab import CLINIC
-from tests.lifecycle.workbench import HARDENED, cli_json, clinic_text, commit, init_repo
+from tests.lifecycle.workbench import HARDENED, analysed, cli_json, clinic_text, commit, init_repo, write_model
 
 MODEL = "models/clinic.yaml"
 UPLOAD = ("  - {id: lookup,", "  - {id: upload, name: Upload referral letter, source: patient, destination: portal, "
@@ -39,52 +40,81 @@ DESK_DECISION = CLINIC.read_text(encoding="utf-8").split("  - threat: MT-DESK-EX
 NO_DESK = (("  - id: MT-DESK-EXPORT\n" + DESK_THREAT, ""), ("  - threat: MT-DESK-EXPORT\n" + DESK_DECISION, ""))
 
 
+NEW_TEXT = clinic_text(UPLOAD, *PARAM, LOOKUP_DECISION, *NO_DESK)
+
+
 @pytest.fixture(scope="module")
 def pull_request(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = init_repo(tmp_path_factory.mktemp("diff") / "repo")
     commit(repo, {MODEL: clinic_text()}, "Clinic booking model", "2026-09-01T09:00:00+00:00")
-    commit(repo, {MODEL: clinic_text(UPLOAD, *PARAM, LOOKUP_DECISION, *NO_DESK)},
-           "Referral upload; parameterised queries; TLS planned for the desk", "2026-09-08T09:00:00+00:00")
+    commit(repo, {MODEL: NEW_TEXT}, "Referral upload; parameterised queries; TLS planned for the desk",
+           "2026-09-08T09:00:00+00:00")
     return repo
 
 
-def test_git_diff_lists_new_and_resolved_threats_risk_and_decision_changes(pull_request: Path) -> None:
+@pytest.fixture(scope="module")
+def versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both versions as `threatloom analyze` sees them, by threat ID: what the diff must report."""
+    folder = tmp_path_factory.mktemp("versions")
+    new = write_model(folder / "new" / "clinic.yaml", NEW_TEXT)
+    return ({t["id"]: t for t in analysed(CLINIC, folder / "old-out")},
+            {t["id"]: t for t in analysed(new, folder / "new-out")})
+
+
+def _residual(threats: dict[str, Any]) -> int:
+    return sum(t["residual"]["score"] for t in threats.values() if t["status"] in ("open", "in-progress"))
+
+
+def test_git_diff_lists_new_and_resolved_threats_risk_and_decision_changes(
+        pull_request: Path, versions: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    old, new = versions
     result = run_cli("diff", "--git", "HEAD~1..HEAD", MODEL, "--format", "json", cwd=pull_request)
     assert result.returncode == 0, result.stderr
     diff = json.loads(result.stdout)
     assert diff["old"].startswith("HEAD~1 (") and diff["new"].startswith("HEAD (")
-    assert [t["id"] for t in diff["new_threats"]] == ["TL-I001@upload", "TL-T001@upload", "TL-S001@upload",
-                                                      "TL-P011@upload"]
-    assert [t["status"] for t in diff["new_threats"]] == ["open", "open", "open", "accepted"]
+    added = [t["id"] for t in diff["new_threats"]]
+    assert sorted(added) == sorted(set(new) - set(old))
+    assert all(i.endswith("@upload") for i in added)
+    assert {"TL-I001@upload", "TL-T001@upload", "TL-S001@upload"} <= set(added)  # cleartext, unauthenticated
+    # privacy threats on the new flow are accepted at once by the model's TL-P* wildcard
+    assert {t["id"]: t["status"] for t in diff["new_threats"]} == \
+        {i: ("accepted" if i.startswith("TL-P") else "open") for i in added}
     assert [t["id"] for t in diff["resolved_threats"]] == ["MT-DESK-EXPORT"]
-    risk = {c["id"]: c["residual"] for c in diff["risk_changes"]}
-    assert risk == {"TL-T002@portal": {"from": "critical", "to": "medium", "score_from": 20, "score_to": 8},
-                    "TL-E004@portal": {"from": "high", "to": "low", "score_from": 12, "score_to": 4}}
+    risk = {c["id"]: (c["residual"]["score_from"], c["residual"]["score_to"]) for c in diff["risk_changes"]}
+    assert risk == {i: (old[i]["residual"]["score"], new[i]["residual"]["score"]) for i in set(old) & set(new)
+                    if old[i]["residual"]["score"] != new[i]["residual"]["score"]}
+    assert "TL-T002@portal" in risk and all(b < a for a, b in risk.values())  # queries only lower risk
+    assert all(new[i]["target"] == "portal" or "portal" in new[i]["elements"] for i in risk)
     (decided,) = diff["decision_changes"]
     assert decided["id"] == "TL-I001@lookup"
     assert decided["status"] == {"from": "open", "to": "in-progress"}
     assert decided["decision"] == {"from": "no decision",
                                    "to": "reduce; owner Clinic IT; ticket CLINIC-77; due 2099-01-31; controls C-TLS"}
-    # 241 before; then +20 +20 +16 for the new open flow threats, -12 and -8 for the queries, -9 for the
-    # removed desk threat (the in-progress lookup still counts as untreated)
-    assert (diff["residual_before"], diff["residual_after"]) == (241, 241 + 56 - 20 - 9)
+    assert (diff["residual_before"], diff["residual_after"]) == (_residual(old), _residual(new))
 
 
 def test_git_diff_as_text_and_as_a_pull_request_comment(pull_request: Path) -> None:
+    diff = cli_json("diff", "--git", "HEAD~1..HEAD", MODEL, "--format", "json", cwd=pull_request)
+    before, after = diff["residual_before"], diff["residual_after"]
     text = run_cli("diff", "--git", "HEAD~1..HEAD", MODEL, cwd=pull_request).stdout
-    assert "residual risk of untreated threats: 241 → 268 (+27)" in text
-    assert "new threats (4):\n  + TL-I001@upload " in text
+    assert f"residual risk of untreated threats: {before} → {after} ({after - before:+d})" in text
+    assert f"new threats ({len(diff['new_threats'])}):\n  + {diff['new_threats'][0]['id']} " in text
     assert "resolved threats (1):\n  - MT-DESK-EXPORT Front desk exports the patient list (was medium)" in text
-    assert "  ~ TL-T002@portal: inherent critical (20), residual critical (20) → medium (8)" in text
+    injection = next(c for c in diff["risk_changes"] if c["id"] == "TL-T002@portal")["residual"]
+    assert (f"  ~ TL-T002@portal: inherent {injection['from']} ({injection['score_from']}), residual "
+            f"{injection['from']} ({injection['score_from']}) → {injection['to']} ({injection['score_to']})") in text
     assert "decision changes (1):\n  ~ TL-I001@lookup: open → in-progress (reduce; owner Clinic IT" in text
     markdown = run_cli("diff", "--git", "HEAD~1..HEAD", MODEL, "--format", "markdown", cwd=pull_request).stdout
     sections = {part.split("\n", 1)[0]: part for part in markdown.split("#### ")[1:]}
-    assert set(sections) == {"New threats (4)", "Resolved threats (1)", "Risk changes (2)", "Decision changes (1)"}
-    assert "| `TL-S001@upload` | Unauthenticated access to Booking portal from the internet | high (16) | open |" \
-        in sections["New threats (4)"]
+    counts = {"New threats": len(diff["new_threats"]), "Resolved threats": 1,
+              "Risk changes": len(diff["risk_changes"]), "Decision changes": 1}
+    assert set(sections) == {f"{name} ({n})" for name, n in counts.items()}
+    unauthenticated = next(t for t in diff["new_threats"] if t["id"] == "TL-S001@upload")
+    assert (f"| `TL-S001@upload` | Unauthenticated access to Booking portal from the internet | "
+            f"{unauthenticated['residual']['level']} ({unauthenticated['residual']['score']}) | open |"
+            ) in sections[f"New threats ({counts['New threats']})"]
     assert "| `MT-DESK-EXPORT` |" in sections["Resolved threats (1)"]
-    assert "| `TL-E004@portal` |" in sections["Risk changes (2)"]
-    assert "high (12) → low (4)" in sections["Risk changes (2)"]
+    assert "| `TL-T002@portal` |" in sections[f"Risk changes ({counts['Risk changes']})"]
     assert "| `TL-I001@lookup` | open → in-progress |" in sections["Decision changes (1)"]
     assert markdown.startswith("### threatloom: Clinic Booking, HEAD\\~1 (")
     # one revision alone compares it with the work tree: unchanged here
@@ -94,17 +124,19 @@ def test_git_diff_as_text_and_as_a_pull_request_comment(pull_request: Path) -> N
 
 def test_diff_of_two_files(tmp_path: Path) -> None:
     diff = cli_json("diff", str(CLINIC), str(HARDENED), "--format", "json")
-    before = cli_json("check", str(CLINIC), "--format", "json", expect=1)["residual_risk_untreated"]
-    after = cli_json("check", str(HARDENED), "--format", "json")["residual_risk_untreated"]
-    assert (diff["residual_before"], diff["residual_after"]) == (before, after) == (241, 39)
-    # TLS on both flows, encrypted volumes and audit logging make these rules stop firing
-    assert {t["id"] for t in diff["resolved_threats"]} == {
-        "TL-I001@book", "TL-T001@book", "TL-I001@lookup", "TL-T001@lookup", "TL-I003@db", "TL-R004@db",
-        "TL-R002@portal"}
-    assert diff["new_threats"] == []
+    old = {t["id"]: t for t in analysed(CLINIC, tmp_path / "old")}
+    new = {t["id"]: t for t in analysed(HARDENED, tmp_path / "new")}
+    assert (diff["residual_before"], diff["residual_after"]) == (_residual(old), _residual(new))
+    assert diff["residual_after"] < diff["residual_before"] / 3
+    resolved = {t["id"] for t in diff["resolved_threats"]}
+    assert resolved == set(old) - set(new)
+    # TLS on both flows makes the clear-text rules stop firing on them
+    assert {"TL-I001@book", "TL-T001@book", "TL-I001@lookup", "TL-T001@lookup"} <= resolved
+    assert [t["id"] for t in diff["new_threats"]] == sorted(set(new) - set(old), key=list(new).index)
     injection = next(c for c in diff["risk_changes"] if c["id"] == "TL-T002@portal")
-    assert injection["residual"] == {"from": "critical", "to": "low", "score_from": 20, "score_to": 4}
-    assert diff["levels_after"] == {"critical": 0, "high": 0, "medium": 2, "low": 8}
+    assert injection["residual"]["score_to"] == new["TL-T002@portal"]["residual"]["score"] < \
+        injection["residual"]["score_from"]
+    assert diff["levels_after"]["critical"] == diff["levels_after"]["high"] == 0
     same = run_cli("diff", str(CLINIC), str(CLINIC))
     assert "no change in threats, risk levels or decisions" in same.stdout
 
@@ -162,9 +194,10 @@ def test_history_shows_residual_risk_falling_as_controls_land(landed: Path) -> N
     commits = history["commits"]
     assert [c["subject"] for c in commits] == [s for s, _, _ in LANDINGS]  # oldest first; the docs commit is not one
     residual = [c["residual"] for c in commits]
-    assert residual[0] == 241  # the clinic as committed (see test_lifecycle_plan_cli)
+    assert residual[0] == cli_json("check", str(CLINIC), "--format", "json", expect=1)["residual_risk_untreated"]
     assert all(a > b for a, b in itertools.pairwise(residual)), residual
-    assert [c["levels"]["critical"] for c in commits] == [4, 3, 1, 1]  # queries, then TLS, take criticals away
+    critical = [c["levels"]["critical"] for c in commits]
+    assert critical == sorted(critical, reverse=True) and critical[-1] < critical[0]  # criticals go away
     assert all(c["error"] is None and c["date"].startswith(d[:10]) for c, (_, d, _) in zip(commits, LANDINGS,
                                                                                            strict=True))
     table = run_cli("history", MODEL, cwd=landed).stdout

@@ -173,7 +173,8 @@ upsert() {{
   found="$(TL_MARKER="<!-- threatloom-key: $key -->" gh issue list --state all --limit 100 \\
     --search "\\"$key\\" in:body" --json number,body,labels \\
     --jq '[.[] | select(.body | contains(env.TL_MARKER))] | first // empty | (.number, .labels[].name)')"
-  number="$(printf '%s\\n' "$found" | head -n 1)"
+  # (no pipe here: with pipefail, a reader that stops early would fail the script)
+  read -r number <<< "$found" || true
   if [ -n "$number" ]; then
     for label in "$@"; do args+=("--add-label=$label"); done
     while IFS= read -r label; do
@@ -186,7 +187,7 @@ upsert() {{
           if [ "$stale" = 1 ]; then args+=("--remove-label=$label"); fi
           ;;
       esac
-    done < <(printf '%s\\n' "$found" | tail -n +2)
+    done < <(tail -n +2 <<< "$found")
     gh issue edit "$number" "--title=$title" "--body=$body" ${{args[@]+"${{args[@]}}"}} >/dev/null
     echo "updated #$number $key"
   else
