@@ -34,6 +34,10 @@ privilegeLevel, other keys  notes about the element
 threats (data.threats and   manual threats, mitigation controls and decisions
 on the cell)                (:mod:`.threat_import`)
 text blocks                 notes
+data.threatloom             what a threatloom export keeps there (zone trust, component kind,
+                            party kind and trust), read back instead of guessed (:mod:`.hints`)
+cell IDs                    kept as element IDs when they are readable IDs (an export read back),
+                            else IDs from names; Threat Dragon's UUIDs are not kept
 ==========================  ==================================================================
 
 Export (:mod:`.exporter`): one version 2 diagram laid out on a grid by zone (:mod:`.layout`).

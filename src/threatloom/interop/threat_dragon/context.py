@@ -48,6 +48,7 @@ class Context:
     assets: set[str] = field(default_factory=set)
     threat_ids: set[str] = field(default_factory=set)
     per_element: dict[str, int] = field(default_factory=dict)  # threats numbered per element
+    controls: dict[tuple[str, str], str] = field(default_factory=dict)  # (text, status) -> control ID
 
     def element_id(self, cell: Cell, prefix: str, name: str = "") -> str:
         """The cell's own ID when threatloom wrote it (readable, not a UUID), else one from its name."""

@@ -142,15 +142,14 @@ def _threat_id(ctx: Context, element: Element, threat: dict[str, Any], keys: tup
 
 def _control(ctx: Context, threat_id: str, text: str, mitigated: bool) -> str:
     status = "implemented" if mitigated else "planned"
-    for control in ctx.draft.sections["controls"]:
-        if control.get("description") == long_text(text) and control.get("status") == status:
-            ctx.report.map("mitigation")
-            return str(control["id"])
+    key = (long_text(text), status)
+    ctx.report.map("mitigation")
+    if key in ctx.controls:  # the same text with the same status: one control serves both threats
+        return ctx.controls[key]
     first = re.split(r"(?<=[.!?])\s+(?=[A-Z])|\n", text.strip(), maxsplit=1)[0]
     name = first if len(first) <= 120 else first[:119].rstrip() + "…"
-    ident = ctx.draft.new_id(f"{threat_id} mitigation", "control")
-    ctx.draft.add("controls", {"id": ident, "name": short(name), "description": long_text(text), "status": status})
-    ctx.report.map("mitigation")
+    ident = ctx.controls[key] = ctx.draft.new_id(f"{threat_id} mitigation", "control")
+    ctx.draft.add("controls", {"id": ident, "name": short(name), "description": key[0], "status": status})
     return ident
 
 

@@ -8,6 +8,7 @@ look-ups compare a folded form (letters and digits only, lower case).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from threatloom.model.vocabulary import (
     Category,
@@ -120,22 +121,20 @@ def severity_rating(severity: str) -> tuple[bool, int | None]:
     return key in _SEVERITY, _SEVERITY.get(key)
 
 
-def _tokens(name: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", name.lower())
+@lru_cache(maxsize=4096)
+def _words_of(name: str) -> tuple[str, frozenset[str]]:
+    """The name as lower-case words joined by spaces, and its words with their plural `s` also dropped."""
+    tokens = re.findall(r"[a-z0-9]+", name.lower())
+    singular = {t[:-1] for t in tokens if t.endswith("s") and len(t) > 3}
+    return " ".join(tokens), frozenset(tokens) | singular
 
 
 def _mentions(name: str, words: tuple[str, ...]) -> bool:
-    """True when `name` holds one of `words`: words under seven letters as whole tokens (or their plural),
-    longer ones and phrases anywhere ("PostgresSQL" mentions "postgres"; "Debug" does not mention "db")."""
-    text, tokens = " ".join(_tokens(name)), _tokens(name)
-    singular = {t[:-1] if t.endswith("s") and len(t) > 3 else t for t in tokens}
-    for word in words:
-        if " " in word or len(word) >= 7:
-            if word in text:
-                return True
-        elif word in tokens or word in singular:
-            return True
-    return False
+    """True when `name` holds one of `words`: words under seven letters as whole words (or their
+    plural), longer ones and phrases anywhere ("PostgresSQL" mentions "postgres"; "Debug" does not
+    mention "db")."""
+    text, tokens = _words_of(name)
+    return any(word in text if " " in word or len(word) >= 7 else word in tokens for word in words)
 
 
 K = ComponentKind
