@@ -5,12 +5,13 @@ boundary line, an unknown shape and a second diagram reusing the first one's cel
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from threatloom.engine import analyse
-from threatloom.interop import import_file
+from threatloom.interop import export_model, import_file
 from threatloom.interop.interface import ImportResult
 from threatloom.interop.threat_dragon.geometry import Rect, innermost, parents
 from threatloom.model.loading import load_model_text
@@ -81,13 +82,15 @@ def test_nested_boxes_and_membership_by_centre(edge: tuple[ImportResult, Model])
     assert model.index.zones["box-corp"].description == "Where staff work."
     placed = {e.id: e.zone for e in model.index.elements.values()}
     assert placed == {"staff": "box-corp", "staff-2": None, "provider": "box-internet", "admin-portal": "box-corp",
-                      "audit": "box-enclave", "vault": "box-enclave", "admin-portal-2": None}
+                      "audit": "box-enclave", "vault": "box-enclave", "admin-portal-2": None, "sso": None,
+                      "customers": None, "shop": None, "stock": None}
 
 
 def test_elements_and_their_flags(edge: tuple[ImportResult, Model]) -> None:
     _, model = edge
-    parties = {p.id: (p.name, p.kind.value) for p in model.environment}
-    assert parties == {"staff": ("Staff", "employee"), "staff-2": ("Staff", "employee")}
+    parties = {p.id: (p.name, p.kind.value, p.tags) for p in model.environment}
+    assert parties == {"staff": ("Staff", "employee", ()), "staff-2": ("Staff", "employee", ()),
+                       "customers": ("Customers", "customer", ("provides-authentication",))}
     c = model.index.components
     assert (c["provider"].type.value, c["provider"].kind.value) == ("external-entity", "third-party-service")
     portal = c["admin-portal"]
@@ -102,6 +105,26 @@ def test_elements_and_their_flags(edge: tuple[ImportResult, Model]) -> None:
     assert vault.description == "Holds signing keys."
     assert model.index.flows["f-keys"].description == "Over an SSH tunnel."
     assert c["audit"].kind.value == "log-store"
+    assert (c["sso"].type.value, c["sso"].kind.value) == ("external-entity", "identity-provider")
+    assert c["shop"].tags == ("handles-goods-or-services",) and c["shop"].processes == ()
+    assert c["stock"].tags == ("stores-inventory",) and c["stock"].kind.value == "other"
+
+
+def test_flags_survive_an_export_back_to_threat_dragon(edge: tuple[ImportResult, Model]) -> None:
+    _, model = edge
+    document = json.loads(export_model(model, analyse(model), "threat-dragon"))
+    data = {c["id"]: c["data"] for c in document["detail"]["diagrams"][0]["cells"]}
+    flags = {
+        "admin-portal": ("isWebApplication", "handlesCardPayment"),
+        "vault": ("isEncrypted", "isSigned", "storesCredentials"),
+        "audit": ("isALog",), "stock": ("storesInventory",), "shop": ("handlesGoodsOrServices",),
+        "sso": ("providesAuthentication",), "customers": ("providesAuthentication",),
+    }
+    for cell, names in flags.items():
+        assert all(data[cell][name] is True for name in names), cell
+    assert data["shop"]["handlesCardPayment"] is False and data["stock"]["isALog"] is False
+    assert (data["vault"]["outOfScope"], data["vault"]["reasonOutOfScope"]) == (True, "Run by the security team.")
+    assert data["f-keys"]["isBidirectional"] and data["f-keys"]["isEncrypted"] and data["f-pay"]["isPublicNetwork"]
 
 
 def test_flows_and_what_cannot_be_a_flow(edge: tuple[ImportResult, Model]) -> None:
