@@ -115,14 +115,16 @@ def check_references(model: Model, locate: Locator) -> list[Problem]:
                                       "as a separate component", "self-flow", path=_dotted((*path, "destination"))))
         c.refer_all("asset", flow.data, assets, (*path, "data"))
         c.refer_all("control", flow.controls, controls, (*path, "controls"))
+    starts = zones | elements  # unions built once: per item they would cost the model's size each time
     for i, actor in enumerate(model.actors):
-        c.refer_all("zone or element", actor.starts_in, zones | elements, ("actors", i, "starts_in"))
+        c.refer_all("zone or element", actor.starts_in, starts, ("actors", i, "starts_in"))
+    concerned = elements | flows
     for i, threat in enumerate(model.threats):
         path = ("threats", i)
         if threat.actor is not None:
             c.refer("actor", threat.actor, actors, (*path, "actor"))
         c.refer_all("asset", threat.assets, assets, (*path, "assets"))
-        c.refer_all("element or flow", threat.elements, elements | flows, (*path, "elements"))
+        c.refer_all("element or flow", threat.elements, concerned, (*path, "elements"))
         c.refer_all("control", threat.mitigations, controls, (*path, "mitigations"))
     known = zones | elements | flows | assets | actors | controls | {t.id for t in model.threats}
     for i, note in enumerate(model.notes):
