@@ -86,6 +86,17 @@ def test_plan_proposes_steps_for_the_same_threats(example: Run) -> None:
         assert plan["residual_after"] < plan["residual_before"]
     ids = {t["id"] for t in considered}
     assert {t["id"] for s in plan["steps"] for t in s["threats"]} <= ids
+    # each step says where its control counts: on a component or flow of the model, or nowhere for a
+    # threat on a party of the environment, which carries no controls (a decision settles it)
+    index = load_model(example.model).index
+    by_id = {t["id"]: t for t in example.threats}
+    for step in plan["steps"]:
+        for t in step["threats"]:
+            target = by_id[t["id"]]["target"]
+            if by_id[t["id"]]["origin"] == "rule" and target in index.parties:
+                assert t["record_on"] == [], t["id"]
+            else:
+                assert t["record_on"] and all(e in index.components or e in index.flows for e in t["record_on"])
 
 
 def test_backlog_export_writes_the_plan_stories_first(example: Run) -> None:
