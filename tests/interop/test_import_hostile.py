@@ -120,15 +120,6 @@ for fmt in FORMATS:
     CASES[f"empty-file-from-{fmt}"] = Case(written(f"empty-{fmt}.txt", ""), "", ("--from", fmt))
     CASES[f"other-tools-file-from-{fmt}"] = Case(lambda _tmp, f=fmt: OTHER_TOOLS_FILE[f], "", ("--from", fmt))
 
-# Known failures of other importers, found by these cases (see the report of this test file's author);
-# strict, so that the mark must go once the importer is fixed.
-BROKEN = {
-    "threat-composer-empty-mitigation": "threat-composer: a mitigation with empty content makes a control "
-                                        "without a name (an invalid model)",
-    "threat-composer-huge-numeric-id": "threat-composer: numericId 1e308 makes an invalid threat ID",
-}
-
-
 def oversized(sample: Path, keys: tuple[str | int, ...]) -> Maker:
     """`sample` with the text at `keys` made 30,000 characters long (the model keeps 20,000)."""
     def make(tmp: Path) -> Path:
@@ -165,11 +156,6 @@ def _long_threagile(tmp: Path) -> Path:
     return path
 
 
-def _marked(names: dict[str, Case]) -> list[object]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=BROKEN[n])) if n in BROKEN else n
-            for n in names]
-
-
 @dataclass(frozen=True)
 class Outcome:
     source: Path
@@ -191,14 +177,14 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
         return dict(zip(every, pool.map(run, every), strict=True))
 
 
-@pytest.mark.parametrize("name", _marked(CASES))
+@pytest.mark.parametrize("name", list(CASES))
 def test_hostile_input_is_refused_cleanly(name: str, outcomes: dict[str, Outcome]) -> None:
     case, outcome = CASES[name], outcomes[name]
     assert outcome.result.returncode == 2, outcome.result.stdout + outcome.result.stderr
     _refused_cleanly(case, outcome)
 
 
-@pytest.mark.parametrize("name", _marked(ODD))
+@pytest.mark.parametrize("name", list(ODD))
 def test_odd_values_import_or_are_refused_cleanly(name: str, outcomes: dict[str, Outcome]) -> None:
     outcome = outcomes[name]
     result = outcome.result
