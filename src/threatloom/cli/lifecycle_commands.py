@@ -69,13 +69,16 @@ def _warn(analysis: Analysis) -> None:
 def plan(
     model: ModelArg,
     only: Annotated[str | None, typer.Option("--only", help="Only threats at this residual level or above: "
-                                             "low, medium, high or critical.")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many controls.")] = None,
+                                             "low, medium, high or critical (--only high: the high and "
+                                             "critical risks).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many controls: the first "
+                                              "steps of the plan.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
     output: OutputOpt = None,
     rules: RulesOpt = None,
 ) -> None:
-    """Which controls to put in place first to remove the most residual risk (greedy, ties by effort)."""
+    """Which controls to put in place first to remove the most residual risk (greedy, ties by effort), and
+    where in the model each must be recorded to count."""
     import json
 
     from threatloom.lifecycle.plan import make_plan
