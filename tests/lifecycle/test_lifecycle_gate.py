@@ -214,3 +214,13 @@ def test_sarif_outside_git_is_relative_to_the_current_folder(tmp_path: Path,
         {"threats/clinic.yaml"}
     assert len(results) == len(untreated(hardened))  # within the appetite: warnings and notes only
     assert {r["level"] for r in results} <= {"warning", "note"}
+
+
+def test_an_invalid_model_is_bad_input_not_a_failed_check(tmp_path: Path) -> None:
+    broken = tmp_path / "clinic.yaml"
+    broken.write_text(CLINIC.read_text(encoding="utf-8").replace("risk_appetite: medium", "risk_appetite: mild"),
+                      encoding="utf-8")
+    result = run_cli("check", str(broken), "--fail-on", "high", "--format", "sarif", "-o", str(tmp_path / "x.sarif"))
+    assert result.returncode == 2
+    assert f"{broken}:{line_of(broken, 'risk_appetite: mild')}:" in result.stderr
+    assert not (tmp_path / "x.sarif").exists()
