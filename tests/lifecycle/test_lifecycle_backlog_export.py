@@ -217,3 +217,22 @@ def test_unsuitable_output_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("export", str(CLINIC), "--to", "jira", "-o", str(tmp_path / "backlog.json"))
     assert result.returncode == 2
     assert "expected a folder or a .csv file" in result.stderr
+
+
+def test_a_control_chosen_in_a_decision_outside_the_plan_follows_the_plan_stories(
+        tmp_path: Path, plan: dict[str, Any]) -> None:
+    decided = clinic_text(extra="  - {threat: TL-I005@portal, treatment: reduce, controls: [C-PATCH-MGMT], "
+                                "owner: Web team, ticket: CLINIC-51}\n")
+    model = write_model(tmp_path / "clinic.yaml", decided)
+    assert "C-PATCH-MGMT" not in {s["control"]["id"] for s in plan["steps"]}
+    issues = json.loads(export(model, "github", tmp_path / "out.json")[0].read_text(encoding="utf-8"))
+    assert len(issues) == len(plan["steps"]) + 1
+    chosen = issues[-1]
+    assert key_of(chosen["body"]) == "threatloom:clinic-booking:C-PATCH-MGMT"
+    assert "**Why:** chosen in a reduce decision." in chosen["body"]
+    decisions = len(decided.split("decisions:\n", 1)[1].split("  - ")) - 1  # the new one is the last
+    assert "with the decision choosing it:" in chosen["body"]
+    assert f"| chosen in decision \\#{decisions} | in-progress | `portal` |" in chosen["body"]
+    assert f"decision \\#{decisions} for TL-I005@portal: owner Web team, ticket CLINIC-51" in chosen["body"]
+    assert chosen["labels"][2] == "risk:medium"  # the error leak's level now, within the appetite
+    assert (tmp_path / "out.sh").read_text(encoding="utf-8").count("\nupsert ") == len(issues)

@@ -132,7 +132,9 @@ def github_body(story: Story, system: str) -> str:
              f"**Control:** {md(c.name)} ({code(c.id)}): effort {c.effort}, lowers {c.reduces}.", "",
              md(c.description), "",
              f"**Why:** {md(_why(story))}.", "",
-             f"**Threats it reduces** in {md(system)}, with what this step of the plan does to each:", ""]
+             f"**Threats it reduces** in {md(system)}, with "
+             + ("what this step of the plan does to each:" if story.step is not None else "the decision choosing it:"),
+             ""]
     lines += table(["threat", "title", "residual now", "at this step", "status", "where it counts"],
                    [[code(t.id), md(t.title), f"{t.residual.level.value} ({t.residual.score})", md(_at_step(story, t)),
                      t.status.value, " or ".join(code(e) for e in story.where.get(t.id, ())) or "a decision only"]
