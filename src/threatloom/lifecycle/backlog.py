@@ -1,11 +1,13 @@
 """Export the security backlog (see :mod:`threatloom.lifecycle.backlog_stories`) for a tracker.
 
 - `github`: `github-issues.json`, the issues as GitHub's REST API takes them (title, body, labels), and
-  `github-issues.sh`, a bash script using the `gh` CLI that looks up each issue by the key in its body
-  and edits it, or creates it when there is none. Every value in the script is a single-quoted literal;
-  the script never expands people's text.
+  `github-issues.sh`, a bash script using the `gh` CLI that looks up each issue by the key marker in its
+  body (`<!-- threatloom-key: ... -->`, matched exactly) and edits it (title, body, and its risk:/effort:
+  labels brought up to date), or creates it when there is none. Every value in the script is a
+  single-quoted literal; the script never expands people's text.
 - `jira`: a CSV file in the format of Jira's CSV importer (Summary, Description, Issue Type, Priority,
-  Labels, and the key in the `threatloom key` custom field, which the importer can match on).
+  one Labels column per label, and the stable key in a `threatloom key` custom field, to find the issue
+  of a story again).
 - `markdown`: a checklist; exporting again over the same file keeps the boxes already ticked.
 
 `output` is a folder (default file names inside it) or, for one format, a file name: `*.json` for
