@@ -2,8 +2,8 @@
 
 What a lead would defend, and what this checks:
 
-- the worst risks sit at the internet edge: the booking flow from the patients (`book`, plain HTTP,
-  no authentication, confidential bookings) and the internet-facing portal (SQL injection);
+- the worst risks include the internet edge: the booking flow from the patients (`book`, plain HTTP,
+  no authentication, confidential bookings) and the internet-facing portal (SQL injection), critical;
 - the same rule ranks higher on the internet flow than on the clinic LAN (TL-I001@book above
   TL-I001@lookup), and the explanation says why: one end sits on the internet;
 - impact follows the worst asset at stake: the disks of the database hold staff credentials rated
@@ -40,10 +40,10 @@ def test_threats_are_ranked_by_residual_then_inherent_risk(threats: list[dict[st
     assert keys == sorted(keys)
     levels = [LEVELS.index(t["residual"]["level"]) for t in threats]
     assert levels == sorted(levels, reverse=True)
-    top = threats[:4]
-    assert all(t["target"] in ("book", "portal") for t in top), [t["id"] for t in top]
-    assert {"TL-I001@book", "TL-T002@portal"} <= {t["id"] for t in top}
-    assert top[0]["residual"]["level"] == "critical"
+    # the clear-text booking flow from the internet and the SQL injection at the portal are among the
+    # four worst, and critical
+    top = {t["id"]: t["residual"]["level"] for t in threats[:4]}
+    assert top.get("TL-I001@book") == top.get("TL-T002@portal") == "critical", top
 
 
 def test_exposure_to_the_internet_ranks_above_the_same_threat_on_the_lan(threats: list[dict[str, Any]]) -> None:
