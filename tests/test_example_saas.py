@@ -52,19 +52,27 @@ OBVIOUS = {
     "MT-CACHE-POISONING": "tampering",
     # unsigned artifacts deployed
     "TL-SC005@image-pull": "tampering",
-    # spoofing on the one unauthenticated internet flow
+    # spoofing on the one unauthenticated internet flow; password guessing where the passwords are checked
     "TL-S001@ledger-callbacks": "spoofing",
-    # injection on services that query the database
+    "TL-S003@auth-service": "spoofing",
+    # injection on services that query the database, also the worker that polls the job queue
     "TL-T002@invoicing-api": "tampering",
     "TL-T002@tenant-admin-api": "tampering",
+    "TL-T002@job-worker": "tampering",
+    # another tenant's records by changing an ID, behind the API gateway; SSRF where tenants give URLs
+    "TL-E003@gw-invoicing": "elevation-of-privilege",
+    "TL-I009@webhook-dispatcher": "information-disclosure",
+    "TL-I009@documents-service": "information-disclosure",
+    "TL-CL005@documents-service": "elevation-of-privilege",
     # repudiation where nothing is logged
     "TL-R001@tenant-admin-api": "repudiation",
     "TL-R008@search": "repudiation",
     "TL-R008@tenant-files-bucket": "repudiation",
     "TL-CL003@aws-staging": "repudiation",
-    # denial of service on the public API
+    # denial of service on the public API, and on the database every service shares
     "TL-D001@api-gateway": "denial-of-service",
-    "TL-D002@invoicing-api": "denial-of-service",
+    "TL-D002@api-gateway": "denial-of-service",
+    "TL-D003@tenant-db": "denial-of-service",
     # privilege escalation through the staff back-office
     "TL-E001@back-office": "elevation-of-privilege",
     "TL-E009@back-office": "elevation-of-privilege",
@@ -72,9 +80,11 @@ OBVIOUS = {
     # tenant data shared with vendors
     "TL-TP001@email-provider": "information-disclosure",
     "TL-TP001@accounting-platforms": "information-disclosure",
+    "TL-TP001@error-tracker": "information-disclosure",
+    "TL-TP001@warehouse": "information-disclosure",
     "TL-P009@send-email": "data-disclosure",
     "TL-P008@error-tracker": "data-disclosure",
-    "TL-I002@api-errors": "information-disclosure",
+    "TL-I002@invoicing-api": "information-disclosure",
     # cloud control-plane takeover
     "TL-CL001@aws-prod": "elevation-of-privilege",
     "TL-E011@console-prod": "elevation-of-privilege",
@@ -89,7 +99,7 @@ def test_the_obvious_threats_are_found(threats: dict[str, dict[str, Any]]) -> No
     missing = sorted(set(OBVIOUS) - set(threats))
     assert missing == []
     assert {tid: threats[tid]["category"] for tid in OBVIOUS} == OBVIOUS
-    assert len(threats) == 194
+    assert len(threats) == 172
 
 
 def test_only_the_ledger_callbacks_reach_us_unauthenticated(threats: dict[str, dict[str, Any]]) -> None:
@@ -107,36 +117,58 @@ def test_the_expired_acceptance_leaves_its_threat_open(threats: dict[str, dict[s
 
 def test_transfer_and_false_positives(threats: dict[str, dict[str, Any]]) -> None:
     assert threats["TL-TP001@payment-processor"]["status"] == "transferred"
-    for tid in ("TL-SC010@gh-actions", "TL-SC008@marketplace-actions", "TL-CL002@spa-bucket"):
+    for tid in ("TL-I005@api-gateway", "TL-P013@accounting-platforms"):
         assert threats[tid]["status"] == "false-positive", tid
     assert threats["TL-T002@invoicing-api"]["status"] == "mitigated"
+
+
+# What the team once had to mark as false positives, and the rules no longer report: GitHub's hosted
+# service, a third party's repository, the public SPA bucket, vendor webhooks read as people's apps,
+# CloudTrail as an application log, a sign-in and break-glass administrators as "roles to exceed", the
+# replica read as data sent to the database, a static download, machine-to-machine integration.
+NOISE = ["TL-SC010@gh-actions", "TL-SC008@marketplace-actions", "TL-SC003@actions-fetch", "TL-CL002@spa-bucket",
+         "TL-I008@payment-events", "TL-I008@ledger-callbacks", "TL-I002@trail-prod", "TL-R010@aws-prod",
+         "TL-E002@spa-sign-in", "TL-E002@break-glass-prod", "TL-E002@console-staging", "TL-D007@break-glass-backup",
+         "TL-P002@replica-read", "TL-T008@cdn-serves-spa", "TL-P011@integration-api", "TL-P011@spa-sign-in",
+         "TL-P006@webhook-receiver", "TL-P008@siem"]
+
+
+def test_the_rules_no_longer_report_what_the_team_found_to_be_noise(threats: dict[str, dict[str, Any]]) -> None:
+    assert sorted(set(NOISE) & set(threats)) == []
+
+
+def test_one_finding_is_reported_once(threats: dict[str, dict[str, Any]]) -> None:
+    def ids(rule: str) -> list[str]:
+        return sorted(tid for tid, t in threats.items() if t["rule"] == rule)
+
+    # one exhaustion threat per database, smuggling and costly requests and error pages once at the gateway
+    assert ids("TL-D003") == ["TL-D003@search", "TL-D003@tenant-db"]
+    assert ids("TL-T010") == ["TL-T010@api-gateway"]
+    assert ids("TL-D002") == ["TL-D002@api-gateway"]
+    assert ids("TL-I005") == ["TL-I005@api-gateway", "TL-I005@webhook-receiver"]
+    # secrets that can leak: only services that hold secrets of their own, each its own
+    assert ids("TL-I004") == ["TL-I004@billing-service", "TL-I004@documents-service", "TL-I004@invoicing-api",
+                              "TL-I004@webhook-receiver"]
+    # the logs of the SIEM are the log archive's
+    assert ids("TL-P008") == ["TL-P008@error-tracker", "TL-P008@log-archive"]
 
 
 # Each wildcard decision, the threats it must settle (no more, no fewer) and the status that follows.
 # None: an acceptance with an expiry date, whose status depends on the day the test runs.
 WILDCARDS: dict[str, tuple[set[str], str | None]] = {
-    "TL-SC00?@actions-fetch": ({"TL-SC003@actions-fetch", "TL-SC007@actions-fetch"}, "in-progress"),
+    "TL-SC00?@actions-fetch": ({"TL-SC007@actions-fetch"}, "in-progress"),
     "TL-P010@*": ({"TL-P010@search", "TL-P010@staging-db", "TL-P010@tenant-db", "TL-P010@tenant-files-bucket",
                    "TL-P010@warehouse"}, "in-progress"),
-    "TL-I002@*-errors": ({"TL-I002@api-errors", "TL-I002@worker-errors"}, "in-progress"),
-    "TL-D003@*": ({"TL-D003@admin-db", "TL-D003@auth-db", "TL-D003@backoffice-db", "TL-D003@billing-db",
-                   "TL-D003@invoicing-db", "TL-D003@invoicing-search"}, "in-progress"),
-    "TL-P011@spa-*": ({"TL-P011@spa-api", "TL-P011@spa-sign-in"}, "in-progress"),
+    "TL-D003@*": ({"TL-D003@search", "TL-D003@tenant-db"}, "in-progress"),
+    "TL-P011@spa-*": ({"TL-P011@spa-api"}, "in-progress"),
     "TL-E005@queue-to-*": ({"TL-E005@queue-to-dispatcher", "TL-E005@queue-to-worker"}, "mitigated"),
-    "TL-I008@*": ({"TL-I008@ledger-callbacks", "TL-I008@payment-events"}, "false-positive"),
-    "TL-E002@break-glass-*": ({"TL-E002@break-glass-backup", "TL-E002@break-glass-prod"}, "false-positive"),
-    "TL-I002@trail-*": ({"TL-I002@trail-backup", "TL-I002@trail-prod"}, "false-positive"),
-    "TL-I005@*": ({"TL-I005@billing-service", "TL-I005@documents-service", "TL-I005@invoicing-api",
-                   "TL-I005@tenant-admin-api", "TL-I005@webhook-receiver"}, "false-positive"),
-    # written after TL-I008@*, so TL-I008@ledger-callbacks goes to that one (the first wildcard wins)
+    "TL-I005@*": ({"TL-I005@api-gateway", "TL-I005@webhook-receiver"}, "false-positive"),
     "TL-*@ledger-callbacks": ({"TL-R005@ledger-callbacks", "TL-S001@ledger-callbacks"}, "in-progress"),
     "TL-CL00?@aws-staging": ({"TL-CL001@aws-staging", "TL-CL003@aws-staging", "TL-CL006@aws-staging"},
                              "accepted"),
-    "TL-TP004@*": ({"TL-TP004@aws-sso", "TL-TP004@backoffice-okta", "TL-TP004@charge-payments",
-                    "TL-TP004@ledger-sync", "TL-TP004@send-email", "TL-TP004@staff-sign-in"}, None),
+    "TL-TP004@*": ({"TL-TP004@charge-payments", "TL-TP004@ledger-sync", "TL-TP004@send-email"}, None),
+    "TL-TP008@*": ({"TL-TP008@aws-sso", "TL-TP008@backoffice-okta", "TL-TP008@staff-sign-in"}, None),
     "TL-D001@*": ({"TL-D001@api-gateway", "TL-D001@back-office", "TL-D001@cdn", "TL-D001@webhook-receiver"}, None),
-    "TL-T010@gw-*": ({"TL-T010@gw-auth", "TL-T010@gw-billing", "TL-T010@gw-documents", "TL-T010@gw-invoicing",
-                      "TL-T010@gw-tenant-admin"}, None),
 }
 
 
