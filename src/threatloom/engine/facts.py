@@ -263,8 +263,7 @@ def element_facts(index: ModelIndex, element: Element, reach: Callable[[str, str
         "admin_reached_from_lower_trust": _admin_reached_from_lower_trust(top, element.id, own_trust),
         "callers_reached_from_internet": _callers_reached_from_internet(top, incoming),
         "callers_take_anonymous_requests": any(
-            g.authentication is Authentication.NONE for f in incoming if not top.nature[f.id].remote_session
-            for g in index.incoming.get(f.source, [])),
+            f.source in top.anonymous_inbound for f in incoming if not top.nature[f.id].remote_session),
         "logs_to_third_party": any(top.kind(f.destination) in ("log-store", "monitoring")
                                    and _vendor_hosted(top, index.elements[f.destination]) for f in outgoing),
         "stores_personal_data": any(a.personal_data for a in stored),

@@ -85,6 +85,7 @@ class Topology:
     relay: dict[str, Origins] = field(default_factory=dict)
     reached: dict[str, Origins] = field(default_factory=dict)
     cloud_zones: frozenset[str] = frozenset()
+    anonymous_inbound: frozenset[str] = frozenset()  # elements that receive a flow without authentication
 
     def kind(self, element_id: str) -> str:
         comp = self.index.components.get(element_id)
@@ -127,6 +128,8 @@ def _build(index: ModelIndex) -> Topology:
     top = Topology(index)
     top.internet_zone = {z: any(index.zones[p].internet for p in index.zone_path(z)) for z in index.zones}
     top.cloud_zones = frozenset(c.zone for c in index.components.values() if c.kind.value in CLOUD_KINDS and c.zone)
+    top.anonymous_inbound = frozenset(f.destination for f in index.model.flows
+                                      if f.authentication is Authentication.NONE)
     for element in index.elements.values():
         top.person[element.id] = _is_person(index, top, element)
     for flow in index.model.flows:
