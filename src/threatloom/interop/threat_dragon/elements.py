@@ -41,7 +41,7 @@ def add_zones(ctx: Context, boxes: list[Cell]) -> list[tuple[Rect, str]]:
     ordered = sorted(boxes, key=lambda b: _depth(b.key, parent_of))  # parents first, for their trust
     for n, box in enumerate(ordered, start=1):
         name = short(box.name) or f"Trust boundary {n}"
-        zone_id = ctx.element_id(box, "zone")
+        zone_id = ctx.element_id(box, "zone", name)
         parent_key = parent_of.get(box.key)
         parent = ctx.draft.ours("cell", parent_key) if parent_key else None
         hints = read_hints(ctx.doc, box.props, box.props_keys)
