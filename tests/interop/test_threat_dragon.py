@@ -238,3 +238,11 @@ def test_cli_import_validate_analyze(tmp_path: Path) -> None:
     assert sum(t["origin"] == "rule" for t in threats) > 0
     mitigated = next(t for t in threats if t["id"] == "TD-message-queue-3")
     assert mitigated["decision"]["treatment"] == "reduce"
+
+
+def test_cli_detects_threat_dragon_without_from(tmp_path: Path) -> None:
+    out = tmp_path / "payment.yaml"
+    imported = run_cli("import", str(PAYMENT), "-o", str(out))
+    assert imported.returncode == 0, imported.stderr
+    assert "import from threat-dragon" in imported.stdout
+    assert out.read_text().startswith("# Imported by threatloom from OWASP Threat Dragon v2 (payment-online.json)")
