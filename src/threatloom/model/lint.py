@@ -104,6 +104,8 @@ def _unused_controls(model: Model) -> Iterator[Problem]:
     applied = {c for comp in model.components for c in comp.controls}
     applied.update(c for flow in model.flows for c in flow.controls)
     applied.update(c for threat in model.threats for c in threat.mitigations)
+    # parties gain `controls` in a change under way elsewhere; read it where the schema has it
+    applied.update(c for party in model.environment for c in getattr(party, "controls", ()))
     for control in model.controls:
         if control.id not in applied:
             yield _warn(model, f"controls/{control.id}", "control-unused",
