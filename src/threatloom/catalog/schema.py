@@ -81,9 +81,24 @@ class CatalogControl(Strict):
     description: Text = Field(description="What to do.")
     reduces: Literal["likelihood", "impact"] = Field("likelihood", description="What it lowers.")
     strength: int = Field(2, ge=1, le=3, description="How much it lowers it when fully effective (1-3).")
+    function: Literal["prevent", "detect", "recover"] = Field(
+        "prevent", description="What it does: `prevent` lowers what `reduces` says; `detect` (logs, "
+        "recording, monitoring) lowers the likelihood of repudiation threats only and otherwise the impact, "
+        "at half strength; `recover` (backups, recovery plans) lowers the impact of threats that make data "
+        "or a service unavailable, and nothing else.")
+    counts_from: tuple[Literal["source", "front"], ...] = Field(
+        (), description="Where else it counts besides the element or flow it is on: `source`, on the sender "
+        "of a flow (data minimisation, signing, rate limiting at the caller); `front`, on a gateway, WAF, "
+        "load balancer or reverse proxy in front of the element (WAF rules, rate limits, authentication).")
     effort: Literal["low", "medium", "high"] = Field("medium", description="Cost to put in place.")
     nist: tuple[ShortText, ...] = Field(min_length=1, description="NIST SP 800-53 Rev. 5 controls.")
     asvs: tuple[ShortText, ...] = Field((), description="OWASP ASVS 4.0.3 requirements or chapters.")
+
+    @model_validator(mode="after")
+    def _recovery_lowers_impact(self) -> CatalogControl:
+        if self.function == "recover" and self.reduces != "impact":
+            raise ValueError("a recover control lowers the impact: set `reduces: impact`")
+        return self
 
 
 class ControlFile(Strict):

@@ -1,8 +1,14 @@
 """Threat generation: evaluate every active rule on its elements or interactions, score, decide.
 
 Facts are computed once per element and per flow; element rules are grouped by the element types
-they concern so each rule only meets candidates of the right type. Output is sorted by residual risk,
-then inherent risk, then ID, so a re-run on an unchanged model is identical.
+they concern so each rule only meets candidates of the right type. Output is ranked (see
+:func:`rank_key`), so a re-run on an unchanged model is identical.
+
+Controls count where they act: on the element, or for a flow on the flow and its destination; on a
+flow's source when the catalog control acts at the sender (`counts_from: [source]`); on a gateway, WAF,
+load balancer or reverse proxy in front of the element when it protects what is behind it
+(`counts_from: [front]`). "In front of" follows the flows into the element through pass-through
+elements, indexed once per element.
 """
 
 from __future__ import annotations
@@ -16,14 +22,18 @@ from threatloom.catalog.loading import Catalog, CompiledRule, load_catalog
 from threatloom.catalog.schema import Rule
 from threatloom.engine.conditions import Interaction
 from threatloom.engine.facts import Facts, element_facts, flow_facts
+from threatloom.engine.origins import PASS_THROUGH
 from threatloom.engine.reach import Reach, compute_reach
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
 from threatloom.errors import InputError, Problem
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
-from threatloom.model.vocabulary import ElementType, RiskMethod, Skill, ThreatStatus
+from threatloom.model.vocabulary import Category, ElementType, RiskMethod, Skill, ThreatStatus
+from threatloom.risk.actors import ActorJudgement, judge, needs_attacker
+from threatloom.risk.controls import ThreatKind, combine
 from threatloom.risk.cvss import CvssScore, cvss_scores
+from threatloom.risk.impact import READ_ONLY_TAGS
 from threatloom.risk.owasp import owasp_inputs
 from threatloom.risk.scoring import (
     OWASP_STEP,
@@ -36,11 +46,23 @@ from threatloom.risk.scoring import (
     clamp,
     control_effect,
     full_effect,
+    matrix_residual,
     score,
 )
 
 MANUAL_LIKELIHOOD = 3  # where a hand-written threat's likelihood starts when the team gives none
 MANUAL_IMPACT = 2  # where its impact starts (as a rule's impact base) before assets, CVSS or the team
+MANUAL_BASE = "where a hand-written threat starts"
+Placed = tuple[Control, str]  # a model control and where it sits for the threat: target, source or front
+
+
+def rank_key(threat: Threat) -> tuple[object, ...]:
+    """Worst first: residual score, then its impact (harm outweighs odds at equal score), then its
+    likelihood, then exposure (on or straight from the internet, then reachable by an actor), then the
+    inherent score, then ID."""
+    r = threat.residual
+    return (-r.score, -r.impact, -r.likelihood, not threat.exposed, not threat.reachable,
+            -threat.inherent.score, threat.id)
 
 
 def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
@@ -104,15 +126,16 @@ class _Analyser:
         for actor in model.actors:
             by_origin[actor.origin.value].update(self.reach.hops[actor.id])
         self.reached_by_origin = by_origin
-        self.reaching: dict[str, list[str]] = defaultdict(list)
+        self.reaching: dict[str, dict[str, int]] = defaultdict(dict)  # element -> actor -> fewest hops
         for actor_id, reached in sorted(self.reach.hops.items()):
-            for element_id in reached:
-                self.reaching[element_id].append(actor_id)
+            for element_id, hops in reached.items():
+                self.reaching[element_id][actor_id] = hops
+        self._fronts: dict[str, tuple[str, ...]] = {}
         self.matcher = DecisionMatcher(model)
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
-        self._actor_cache: dict[tuple[str, Skill], tuple[tuple[str, ...], float, Factor | None]] = {}
+        self._actor_cache: dict[tuple[str, Category, Skill], ActorJudgement] = {}
         self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
-        self._effects_cache: dict[tuple[str, tuple[str, ...]], tuple[frozenset[str], tuple[ControlEffect, ...]]] = {}
+        self._effects_cache: dict[tuple[str, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
 
     def _reach(self, origin: str, element_id: str) -> bool:
@@ -144,7 +167,7 @@ class _Analyser:
                     if compiled.when(interaction):
                         threats.append(self._flow_threat(compiled, flow.id, interaction))
         threats.extend(self._manual(t) for t in self.model.threats)
-        threats.sort(key=lambda t: (-t.residual.score, -t.inherent.score, t.id))
+        threats.sort(key=rank_key)
         unmatched = self.matcher.unmatched(t.id for t in threats)
         return Analysis(
             system=self.model.system.name, threats=tuple(threats),
@@ -156,36 +179,70 @@ class _Analyser:
 
     def _element_threat(self, compiled: CompiledRule, element_id: str, subject: Facts) -> Threat:
         element = self.index.elements[element_id]
-        comp = element.component
-        section = "components" if comp is not None else "environment"
-        controls = self.index.controls_of(comp.controls) if comp is not None else []
+        section = "components" if element.component is not None else "environment"
+        controls = [(c, "target") for c in self._own_controls(element_id)] + self._front_controls(element_id)
+        reaching = self.reaching.get(element_id, {})
         return self._build(compiled, subject, target=element_id, target_kind="element",
                            elements=(element_id,), zone=element.zone,
-                           assets=self.index.assets_at(element_id), reaching=self.reaching.get(element_id, []),
+                           assets=self.index.assets_at(element_id), reaching=reaching,
                            controls=controls, audit=subject["audit_logging"], internet=subject["internet"],
                            location_key=f"{section}/{element_id}",
-                           names={"target": element.name})
+                           names={"target": element.name}, read_only=bool(READ_ONLY_TAGS & set(element.tags)))
+
+    def _own_controls(self, element_id: str) -> list[Control]:
+        """The controls recorded on a component or on a party of the environment."""
+        element = self.index.elements[element_id]
+        owner = element.component or element.party
+        return self.index.controls_of(owner.controls) if owner is not None else []
+
+    def _front_controls(self, element_id: str) -> list[Placed]:
+        return [(c, "front") for front in self._in_front(element_id) for c in self._own_controls(front)]
+
+    def _in_front(self, element_id: str) -> tuple[str, ...]:
+        """The pass-through elements (gateway, WAF, load balancer, reverse proxy) requests cross to reach the
+        element: those with a flow into it, and those in front of them; computed once per element."""
+        found = self._fronts.get(element_id)
+        if found is not None:
+            return found
+        seen: list[str] = []
+        stack = [element_id]
+        while stack:
+            current = stack.pop()
+            for flow in self.index.incoming.get(current, ()):
+                source = self.index.components.get(flow.source)
+                if source is not None and source.kind.value in PASS_THROUGH and flow.source not in seen \
+                        and flow.source != element_id:
+                    seen.append(flow.source)
+                    stack.append(flow.source)
+        found = tuple(sorted(seen))
+        self._fronts[element_id] = found
+        return found
 
     def _flow_threat(self, compiled: CompiledRule, flow_id: str, subject: Interaction) -> Threat:
         index = self.index
         flow = index.flows[flow_id]
         assets = [index.assets[a] for a in flow.data if a in index.assets] or index.assets_at(flow.destination)
-        reaching = sorted(set(self.reaching.get(flow.source, [])) | set(self.reaching.get(flow.destination, [])))
+        reaching = dict(self.reaching.get(flow.destination, {}))
+        for actor_id, hops in self.reaching.get(flow.source, {}).items():
+            reaching[actor_id] = min(hops, reaching.get(actor_id, hops))
         destination = index.elements[flow.destination]
-        controls = index.controls_of(flow.controls)
-        if destination.component is not None:
-            controls += index.controls_of(destination.component.controls)
+        source = index.elements[flow.source]
+        controls: list[Placed] = [(c, "target") for c in index.controls_of(flow.controls)]
+        controls += [(c, "target") for c in self._own_controls(flow.destination)]
+        controls += [(c, "source") for c in self._own_controls(flow.source)]
+        controls += self._front_controls(flow.destination)
+        read_only = bool(READ_ONLY_TAGS & (set(flow.tags) | set(source.tags)))
         return self._build(compiled, subject, target=flow_id, target_kind="flow",
                            elements=(flow.source, flow.destination), zone=destination.zone, assets=assets,
                            reaching=reaching, controls=controls, audit=subject.destination["audit_logging"],
                            internet=subject.flow["from_internet"], location_key=f"flows/{flow_id}",
-                           names={"target": flow.name, "source": index.elements[flow.source].name,
-                                  "destination": destination.name})
+                           names={"target": flow.name, "source": source.name,
+                                  "destination": destination.name}, read_only=read_only)
 
     def _build(self, compiled: CompiledRule, subject: object, *, target: str, target_kind: str,
-               elements: tuple[str, ...], zone: str | None, assets: Sequence[Asset], reaching: list[str],
-               controls: Sequence[Control], audit: bool | None, internet: bool, location_key: str,
-               names: dict[str, str]) -> Threat:
+               elements: tuple[str, ...], zone: str | None, assets: Sequence[Asset], reaching: Mapping[str, int],
+               controls: Sequence[Placed], audit: bool | None, internet: bool, location_key: str,
+               names: dict[str, str], read_only: bool = False) -> Threat:
         rule = compiled.rule
         rule_factors: list[Factor] = []
         likelihood = float(rule.likelihood.base)
@@ -194,9 +251,10 @@ class _Analyser:
                 likelihood += adj.spec.by
                 rule_factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
         rule_likelihood = likelihood
-        capable, actor_delta, actor_factor = self._actors(target, reaching, rule.actor_skill)
-        likelihood += actor_delta
-        impact_value, asset_factor = self._impact(target, assets, rule)
+        judged = self._actors(target, reaching, rule.category, rule.actor_skill)
+        capable, actor_factor = judged.capable, judged.factor
+        likelihood += judged.delta
+        impact_value, asset_factor = self._impact(target, assets, rule, read_only)
         impact = float(impact_value)
         impact_shift = 0.0
         for adj in compiled.impact:
@@ -204,7 +262,8 @@ class _Analyser:
                 impact_shift += adj.spec.by
                 rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because))
         impact += impact_shift
-        in_place, effects = self._effects(target, controls, rule.controls)
+        kind = ThreatKind(rule.category, affected(rule.category, rule.impact.affects))
+        effects = self._effects(target, controls, rule.controls)
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
             # the OWASP ratings stand in for the actor and asset factors of the matrix; the rule's own
@@ -217,114 +276,101 @@ class _Analyser:
             factors = [f for f in rule_factors if f.part == "likelihood"]
             factors += [f for f in (actor_factor, asset_factor) if f is not None]
             factors += [f for f in rule_factors if f.part == "impact"]
-        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp)
-        candidates = self._candidates(rule.controls, in_place, likelihood, impact, effects, owasp)
+        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp, kind)
+        cuts = combine(effects, kind, explain=False)
+        candidates = self._candidates(rule.controls, cuts.counted, likelihood, impact, effects, owasp, kind)
         title, description = rule.title, rule.description.strip()
         for key, value in names.items():
             title = title.replace("{" + key + "}", value)
             description = description.replace("{" + key + "}", value)
         threat_id = f"{rule.id}@{target}"
         if self.record:
-            self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp)
+            self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind)
         status, decision = self._decide(threat_id, scored)
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
             category=rule.category, target=target, target_kind=target_kind, elements=elements, zone=zone,
-            assets=tuple(a.id for a in assets), actors=capable, reachable=bool(reaching),
+            assets=tuple(a.id for a in assets), actors=capable, reachable=judged.reachable,
             capec=rule.references.capec, cwe=rule.references.cwe, attack=rule.references.attack,
             detection=rule.detection.strip(), controls=candidates,
-            controls_in_place=tuple(sorted({e.control.id for e in effects})),
+            controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
-            location=self.model.locate(location_key), tags=rule.tags)
+            location=self.model.locate(location_key), tags=rule.tags, exposed=internet)
 
     # The helpers below depend only on the target and a few rule fields, so they are cached per target:
     # a target typically meets several rules, and the scoring inputs repeat.
 
-    def _actors(self, target: str, reaching: list[str], skill: Skill) -> tuple[tuple[str, ...], float, Factor | None]:
-        key = (target, skill)
+    def _actors(self, target: str, reaching: Mapping[str, int], category: Category,
+                skill: Skill) -> ActorJudgement:
+        key = (target, category, skill)
         cached = self._actor_cache.get(key)
         if cached is None:
-            capable = tuple(a for a in reaching if self.index.actors[a].capability.skill.rank >= skill.rank)
-            cached = (capable, *self._actor_factor(reaching, capable, skill))
+            actors = self.index.actors
+            cached = judge(category, skill, [(actors[a], reaching[a]) for a in sorted(reaching)],
+                           bool(self.model.actors))
             self._actor_cache[key] = cached
         return cached
 
-    def _impact(self, target: str, assets: Sequence[Asset], rule: Rule) -> tuple[int, Factor | None]:
-        key = (target, rule.category, rule.impact.affects, rule.impact.base)
+    def _impact(self, target: str, assets: Sequence[Asset], rule: Rule, read_only: bool) -> tuple[int, Factor | None]:
+        attacker = needs_attacker(rule.category, rule.actor_skill)
+        key = (target, rule.category, rule.impact.affects, rule.impact.base, attacker)
         cached = self._impact_cache.get(key)
         if cached is None:
-            cached = asset_impact(assets, affected(rule.category, rule.impact.affects), rule.impact.base)
+            cached = asset_impact(assets, rule.category, rule.impact.affects, rule.impact.base, read_only,
+                                  attacker)
             self._impact_cache[key] = cached
         return cached
 
-    def _actor_factor(self, reaching: list[str], capable: tuple[str, ...], skill: Skill) -> tuple[float, Factor | None]:
-        if not self.model.actors:
-            return 0.0, None
-        if not reaching:
-            return -2.0, Factor("likelihood", -2, "no modelled threat actor can reach it")
-        if not capable:
-            return -1.0, Factor("likelihood", -1, f"the actors who reach it lack the {skill.value} skill it needs")
-        strongest = max((self.index.actors[a] for a in capable),
-                        key=lambda a: (a.capability.skill.rank, a.capability.resources.rank, a.id))
-        if strongest.capability.skill.rank >= Skill.HIGH.rank and strongest.capability.resources.rank >= 3:
-            return 1.0, Factor("likelihood", 1, f"a capable, well-resourced actor ({strongest.id}, "
-                               f"{strongest.kind.value}) can reach it")
-        return 0.0, None
-
-    def _effects(self, target: str, controls: Sequence[Control],
-                 candidates: tuple[str, ...]) -> tuple[frozenset[str], tuple[ControlEffect, ...]]:
+    def _effects(self, target: str, controls: Sequence[Placed],
+                 candidates: tuple[str, ...]) -> tuple[ControlEffect, ...]:
+        """The effects of the model controls that implement one of the candidate catalog controls, each
+        where it acts (a control on the source or in front counts only if its catalog control acts there);
+        :func:`~threatloom.risk.controls.combine` counts each catalog control once."""
         key = (target, candidates)
         cached = self._effects_cache.get(key)
         if cached is not None:
             return cached
         wanted = set(candidates)
-        in_place: set[str] = set()
         effects: list[ControlEffect] = []
-        seen: set[str] = set()
-        for control in controls:
-            # one control of the model counts once per threat, even when it sits on both a flow and its
-            # destination, or on an element and in a manual threat's mitigations
-            if control.id in seen:
-                continue
-            seen.add(control.id)
+        seen: set[tuple[str, str]] = set()
+        for control, where in controls:
             for catalog_id in sorted(set(control.implements) & wanted):
-                effect = control_effect(control, self.catalog.controls[catalog_id])
+                catalog = self.catalog.controls[catalog_id]
+                if where != "target" and where not in catalog.counts_from:
+                    continue
+                if (control.id, catalog_id) in seen:
+                    continue
+                seen.add((control.id, catalog_id))
+                effect = control_effect(control, catalog)
                 if effect.amount:
-                    in_place.add(catalog_id)
                     effects.append(effect)
-        cached = (frozenset(in_place), tuple(effects))
+        cached = tuple(effects)
         self._effects_cache[key] = cached
         return cached
 
     def _candidates(self, ids: tuple[str, ...], in_place: frozenset[str], likelihood: float, impact: float,
-                    effects: tuple[ControlEffect, ...],
-                    owasp: tuple[float, float] | None = None) -> tuple[CandidateControl, ...]:
+                    effects: tuple[ControlEffect, ...], owasp: tuple[float, float] | None = None,
+                    kind: ThreatKind | None = None) -> tuple[CandidateControl, ...]:
         """Candidate controls, each with the residual score it would remove if put in place fully
         (on the scale of the model's method), most useful first."""
-        key = (ids, in_place, likelihood, impact, effects, owasp)
+        key = (ids, in_place, likelihood, impact, effects, owasp, kind)
         cached = self._candidate_cache.get(key)
         if cached is not None:
             return cached
         settings = self.model.risk
-        if settings.method is RiskMethod.MATRIX:
-            # the matrix arithmetic of score(), inlined: this runs for every candidate of every threat
-            l_res = likelihood - sum(e.amount for e in effects if e.part == "likelihood")
-            i_res = impact - sum(e.amount for e in effects if e.part == "impact")
-            base = clamp(l_res) * clamp(i_res)
-        else:
-            inputs = ScoreInputs(likelihood, impact, (), effects, owasp)
-            base = inputs.residual_with(settings, ()).score
+        matrix = settings.method is RiskMethod.MATRIX
+        inputs = ScoreInputs(likelihood, impact, (), effects, owasp, kind)
+        base = matrix_residual(likelihood, impact, effects, kind) if matrix else \
+            inputs.residual_with(settings, ()).score
         ranked = []
         for order, cid in enumerate(ids):
             control = self.catalog.controls[cid]
             if cid in in_place:
                 gain = 0
-            elif settings.method is not RiskMethod.MATRIX:
-                gain = base - inputs.residual_with(settings, (full_effect(control),)).score
-            elif control.reduces == "likelihood":
-                gain = base - clamp(l_res - control.strength) * clamp(i_res)
+            elif matrix:
+                gain = base - matrix_residual(likelihood, impact, (*effects, full_effect(control)), kind)
             else:
-                gain = base - clamp(l_res) * clamp(i_res - control.strength)
+                gain = base - inputs.residual_with(settings, (full_effect(control),)).score
             ranked.append((-gain, cid in in_place, order, CandidateControl(cid, control.name, cid in in_place, gain)))
         cached = tuple(item[-1] for item in sorted(ranked, key=lambda r: r[:3]))
         self._candidate_cache[key] = cached
@@ -352,52 +398,55 @@ class _Analyser:
         index = self.index
         assets = [index.assets[a] for a in manual.assets if a in index.assets]
         first = manual.elements[0]
-        reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, [])})
+        reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, {})})
         # a manual threat starts at likelihood 3 and impact 2, like a rule with those bases; what the team
         # judged, the CVSS vector or the assets move it, each as a factor of the explanation
         factors: list[Factor] = []
         likelihood = float(manual.likelihood or MANUAL_LIKELIHOOD)
         if manual.likelihood is not None:
             factors.append(Factor("likelihood", manual.likelihood - MANUAL_LIKELIHOOD,
-                                  f"likelihood judged by the team ({manual.likelihood})"))
+                                  f"likelihood judged by the team ({manual.likelihood})", "team"))
         cvss = self.cvss.get(manual.id)
         if manual.impact_rating is not None:
             impact = float(manual.impact_rating)
             factors.append(Factor("impact", manual.impact_rating - MANUAL_IMPACT,
-                                  f"impact judged by the team ({manual.impact_rating})"))
+                                  f"impact judged by the team ({manual.impact_rating})", "team"))
         elif cvss is not None:
             impact = float(cvss.impact)
             factors.append(Factor("impact", cvss.impact - MANUAL_IMPACT,
-                                  f"CVSS {cvss.version} base score {cvss.base_score:g} ({cvss.severity})"))
+                                  f"CVSS {cvss.version} base score {cvss.base_score:g} ({cvss.severity})", "cvss"))
         else:
-            value, asset_factor = asset_impact(assets, affected(manual.category, manual.goals), MANUAL_IMPACT)
+            value, asset_factor = asset_impact(assets, manual.category, manual.goals, MANUAL_IMPACT,
+                                               attacker=needs_attacker(manual.category, Skill.LOW))
             impact = float(value)
             if asset_factor is not None:
                 factors.append(asset_factor)
         controls: list[Control] = []
         for element_id in manual.elements:
-            comp = index.components.get(element_id)
             flow = index.flows.get(element_id)
-            ids = comp.controls if comp else (flow.controls if flow else ())
-            controls += index.controls_of(ids)
+            controls += index.controls_of(flow.controls) if flow else (
+                self._own_controls(element_id) if element_id in index.elements else [])
         mitigations = index.controls_of(manual.mitigations)
         # a mitigation that realises catalog controls counts through them; one that realises none counts
         # as the team's own control of medium strength
         wanted = tuple(dict.fromkeys((*manual.controls, *(i for m in mitigations for i in m.implements))))
         # a control both on an element and among the mitigations counts once
         unique = list({c.id: c for c in (*controls, *mitigations)}.values())
-        in_place, effects = self._effects(f"manual:{manual.id}", unique, wanted)
+        effects = self._effects(f"manual:{manual.id}", [(c, "target") for c in unique], wanted)
         own = tuple(e for e in (control_effect(m, TEAM_MITIGATION) for m in mitigations if not m.implements)
                     if e.amount)
         effects += own
+        kind = ThreatKind(manual.category, affected(manual.category, manual.goals))
+        cuts = combine(effects, kind, explain=False)
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
             # the team's 1-5 ratings on OWASP's 0-9 scale, so every threat of the model shares one scale
             owasp = ((clamp(likelihood) - 1) * OWASP_STEP, (clamp(impact) - 1) * OWASP_STEP)
-        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp)
-        candidates = self._candidates(manual.controls, in_place, likelihood, impact, effects, owasp)
+        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp, kind, MANUAL_BASE)
+        candidates = self._candidates(manual.controls, cuts.counted, likelihood, impact, effects, owasp, kind)
         if self.record:
-            self.inputs[manual.id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp)
+            self.inputs[manual.id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind,
+                                                 MANUAL_BASE)
         title = manual.title or f"{manual.source} can {manual.action.rstrip('.')}"
         description = " ".join(part for part in (
             f"{manual.source}", f"{manual.prerequisites}".strip(), f"can {manual.action.rstrip('.')},",
@@ -411,8 +460,9 @@ class _Analyser:
             assets=tuple(a.id for a in assets), actors=tuple([manual.actor] if manual.actor else reaching),
             reachable=bool(reaching) or not self.model.actors, capec=manual.capec, cwe=manual.cwe,
             attack=manual.attack, detection="", controls=candidates,
-            controls_in_place=tuple(sorted({e.control.id for e in effects})),
+            controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss,
-            cvss_score=cvss.base_score if cvss is not None else None)
+            cvss_score=cvss.base_score if cvss is not None else None,
+            exposed=any(index.is_internet(e) for e in manual.elements if e in index.elements))
 

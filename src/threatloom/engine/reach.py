@@ -2,7 +2,9 @@
 
 An actor reaches every element in the zones it starts in (nested zones included) and the elements it
 names, then whatever those can send data to: a flow is a path from its source to its destination, and
-a bidirectional flow is a path both ways. One breadth-first search per actor: O(actors × (V + E)).
+a bidirectional flow is a path both ways. External actors also reach people (parties that are people:
+staff, customers) one step away whatever the flows say, by e-mail, phone or message: phishing is not a
+flow. One breadth-first search per actor: O(actors × (V + E)).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Actor
+from threatloom.model.vocabulary import ActorOrigin
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,14 @@ def _start_elements(index: ModelIndex, actor: Actor) -> set[str]:
     return start
 
 
+def _people(index: ModelIndex) -> list[str]:
+    """Parties of the environment that are people (see the `person` fact), whom e-mail and phone reach."""
+    from threatloom.engine.origins import topology_of
+
+    person = topology_of(index).person
+    return sorted(p.id for p in index.model.environment if person.get(p.id))
+
+
 def compute_reach(index: ModelIndex) -> Reach:
     neighbours: dict[str, list[tuple[str, str]]] = {e: [] for e in index.elements}
     for flow in sorted(index.model.flows, key=lambda f: f.id):
@@ -59,8 +70,12 @@ def compute_reach(index: ModelIndex) -> Reach:
             neighbours[flow.destination].append((flow.source, flow.id))
     hops: dict[str, dict[str, int]] = {}
     came_from: dict[str, dict[str, tuple[str, str]]] = {}
+    people = _people(index) if any(a.origin is ActorOrigin.EXTERNAL for a in index.model.actors) else []
     for actor in index.model.actors:
         reached = dict.fromkeys(sorted(_start_elements(index, actor)), 0)
+        if actor.origin is ActorOrigin.EXTERNAL:
+            for person in people:
+                reached.setdefault(person, 1)  # phished: one step from wherever the actor is
         previous: dict[str, tuple[str, str]] = {}
         queue = deque(reached)
         while queue:

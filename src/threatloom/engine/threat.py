@@ -13,11 +13,16 @@ ANALYSIS_VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Factor:
-    """One reason a score went up or down."""
+    """One reason a score went up or down.
+
+    `kind` says where it comes from: `rule` (the rule's own adjustments), `actor`, `asset`, `team`, `cvss`,
+    `control`, `limit` (what the floor of combined controls takes back), `bound` (what the 1-5 scale
+    swallows) or `owasp` (a rating of that method, not a step)."""
 
     part: str  # "likelihood" or "impact"
     delta: float
     reason: str
+    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +33,26 @@ class RiskScore:
     level: Level
     factors: tuple[Factor, ...] = ()
     method: str = "matrix"
+    # where the factors start (matrix only): base likelihood and impact, so that base + factors add up to
+    # the score's likelihood and impact before rounding
+    base: tuple[float, float] | None = None
+    base_source: str = "the rule's base"
 
     def explain(self) -> str:
-        if not self.factors:
-            return "base rating of the rule"
-        return "; ".join(f"{f.part} {f.delta:+g}: {f.reason}" for f in self.factors)
+        """The score in words: under the matrix, each part from its base through every factor to its value
+        (`likelihood 3 (the rule's base) +1 the flow crosses the internet = 4; impact ...`)."""
+        if self.base is None:
+            if not self.factors:
+                return "base rating of the rule"
+            return "; ".join(f"{f.part} {f.delta:+g}: {f.reason}" for f in self.factors)
+        parts = []
+        for part, start, value in (("likelihood", self.base[0], self.likelihood),
+                                   ("impact", self.base[1], self.impact)):
+            steps = [f"{f.delta:+g} {f.reason}" for f in self.factors if f.part == part]
+            total = round(start + sum(f.delta for f in self.factors if f.part == part), 2)
+            end = f"= {value}" if total == value else f"= {total:g}, rounded to {value}"
+            parts.append(" ".join([f"{part} {start:g} ({self.base_source})", *steps, end]))
+        return "; ".join(parts) + f"; {self.likelihood} × {self.impact} = {self.score}, {self.level.value}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +113,7 @@ class Threat:
     cvss: str | None = None
     cvss_score: float | None = None
     tags: tuple[str, ...] = ()
+    exposed: bool = False  # on or reached straight from the internet (ranks ties first)
 
     @property
     def treated(self) -> bool:

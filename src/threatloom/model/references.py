@@ -104,6 +104,7 @@ def check_references(model: Model, locate: Locator) -> list[Problem]:
             c.refer("zone", party.zone, zones, (*path, "zone"))
         c.refer_all("asset", party.receives, assets, (*path, "receives"))
         c.refer_all("element", party.access, elements, (*path, "access"))
+        c.refer_all("control", party.controls, controls, (*path, "controls"))
     for i, flow in enumerate(model.flows):
         path = ("flows", i)
         c.refer("element", flow.source, elements, (*path, "source"))

@@ -108,9 +108,9 @@ class System(Strict):
 class RiskBands(Strict):
     """Lowest score (1-25 on the matrix) that reaches each band; below `medium` is low."""
 
-    medium: int = Field(5, ge=1, le=25, description="Lowest score rated medium.")
-    high: int = Field(10, ge=1, le=25, description="Lowest score rated high.")
-    critical: int = Field(17, ge=1, le=25, description="Lowest score rated critical.")
+    medium: int = Field(6, ge=1, le=25, description="Lowest score rated medium.")
+    high: int = Field(12, ge=1, le=25, description="Lowest score rated high.")
+    critical: int = Field(20, ge=1, le=25, description="Lowest score rated critical.")
 
     @model_validator(mode="after")
     def _ordered(self) -> RiskBands:
@@ -205,6 +205,8 @@ class Party(Strict):
                                  "contractual, audited or certified.")
     receives: tuple[Identifier, ...] = Field((), description="Assets they receive.")
     access: tuple[Identifier, ...] = Field((), description="Elements they hold access to.")
+    controls: tuple[Identifier, ...] = Field((), description="Controls in place for them (IDs in `controls`), "
+                                             "such as staff MFA or a vendor's audited assurance.")
     tags: tuple[ShortText, ...] = Field((), description="Free labels.")
 
 
