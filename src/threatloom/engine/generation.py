@@ -249,7 +249,7 @@ class _Analyser:
         for adj in compiled.likelihood:
             if adj.test(subject):
                 likelihood += adj.spec.by
-                rule_factors.append(Factor("likelihood", adj.spec.by, adj.spec.because))
+                rule_factors.append(Factor("likelihood", adj.spec.by, adj.spec.because, "rule"))
         rule_likelihood = likelihood
         judged = self._actors(target, reaching, rule.category, rule.actor_skill)
         capable, actor_factor = judged.capable, judged.factor
@@ -260,7 +260,7 @@ class _Analyser:
         for adj in compiled.impact:
             if adj.test(subject):
                 impact_shift += adj.spec.by
-                rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because))
+                rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because, "rule"))
         impact += impact_shift
         kind = ThreatKind(rule.category, affected(rule.category, rule.impact.affects))
         effects = self._effects(target, controls, rule.controls)

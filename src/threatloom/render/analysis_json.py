@@ -22,7 +22,9 @@ def score_dict(score: RiskScore) -> dict[str, Any]:
         "score": score.score,
         "level": score.level.value,
         "method": score.method,
-        "factors": [{"part": f.part, "delta": f.delta, "reason": f.reason} for f in score.factors],
+        "base": None if score.base is None else {"likelihood": score.base[0], "impact": score.base[1],
+                                                 "source": score.base_source},
+        "factors": [{"part": f.part, "delta": f.delta, "reason": f.reason, "kind": f.kind} for f in score.factors],
     }
 
 
@@ -49,6 +51,7 @@ def threat_dict(threat: Threat) -> dict[str, Any]:
         "assets": list(threat.assets),
         "actors": list(threat.actors),
         "reachable": threat.reachable,
+        "exposed": threat.exposed,
         "references": {"capec": list(threat.capec), "cwe": list(threat.cwe), "attack": list(threat.attack)},
         "detection": threat.detection,
         "candidate_controls": [{"id": c.id, "name": c.name, "in_place": c.in_place,

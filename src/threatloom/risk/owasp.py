@@ -65,8 +65,8 @@ def owasp_inputs(actors: Sequence[Actor], internet: bool, base_likelihood: float
                  ("loss of availability", worst("availability")),
                  ("loss of accountability", 9 if category is Category.REPUDIATION else 3)]
     impact = max(0.0, min(9.0, sum(v for _, v in technical) / 4 + impact_shift * 9 / 4))
-    factors = tuple(Factor("likelihood", v, f"OWASP {name} {v}/9") for name, v in agent + vuln) + tuple(
-        Factor("impact", v, f"OWASP {name} {v}/9") for name, v in technical)
+    factors = tuple(Factor("likelihood", v, f"OWASP {name} {v}/9", "owasp") for name, v in agent + vuln) + tuple(
+        Factor("impact", v, f"OWASP {name} {v}/9", "owasp") for name, v in technical)
     return OwaspInputs(round(likelihood, 2), round(impact, 2), factors)
 
 
