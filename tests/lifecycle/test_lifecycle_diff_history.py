@@ -100,8 +100,10 @@ def test_git_diff_as_text_and_as_a_pull_request_comment(pull_request: Path) -> N
     assert f"residual risk of untreated threats: {before} → {after} ({after - before:+d})" in text
     assert f"new threats ({len(diff['new_threats'])}):\n  + {diff['new_threats'][0]['id']} " in text
     assert "resolved threats (1):\n  - MT-DESK-EXPORT Front desk exports the patient list (was medium)" in text
-    injection = next(c for c in diff["risk_changes"] if c["id"] == "TL-T002@portal")["residual"]
-    assert (f"  ~ TL-T002@portal: inherent {injection['from']} ({injection['score_from']}), residual "
+    change = next(c for c in diff["risk_changes"] if c["id"] == "TL-T002@portal")
+    injection, before = change["residual"], change["inherent"]
+    assert before["score_from"] == before["score_to"]  # parameterised queries lower the residual risk only
+    assert (f"  ~ TL-T002@portal: inherent {before['to']} ({before['score_to']}), residual "
             f"{injection['from']} ({injection['score_from']}) → {injection['to']} ({injection['score_to']})") in text
     assert "decision changes (1):\n  ~ TL-I001@lookup: open → in-progress (reduce; owner Clinic IT" in text
     markdown = run_cli("diff", "--git", "HEAD~1..HEAD", MODEL, "--format", "markdown", cwd=pull_request).stdout

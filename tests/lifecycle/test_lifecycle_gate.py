@@ -183,7 +183,8 @@ def test_sarif_carries_what_github_code_scanning_needs(repo_sarif: tuple[Path, d
     # the explanation: where the rule starts (base 3 × 4 in tampering.yaml), what moved it, the 1-5 cap
     assert "Why: starts at likelihood 3, impact 4; " in text
     assert "control 'waf' (C-WAF, high effectiveness)" in text
-    assert "likelihood adds up to 6 before controls and 5 after (the scale is 1-5)" in text
+    # the 1-5 scale swallowing a point is part of the explanation itself now
+    assert "-1 the scale stops at 5: 6 is kept at 5" in text
     sql = next(r for r in rules if r["id"] == "TL-T002")
     assert "external/cwe/cwe-89" in sql["properties"]["tags"]
     assert sql["properties"]["security-severity"] == SEVERITY[levels["TL-T002@portal"]]

@@ -3,7 +3,8 @@
 What a lead would defend, and what this checks:
 
 - the worst risks include the internet edge: the booking flow from the patients (`book`, plain HTTP,
-  no authentication, confidential bookings) and the internet-facing portal (SQL injection), critical;
+  no authentication, confidential bookings, critical) and the internet-facing portal (SQL injection, high
+  once its WAF counts);
 - the same rule ranks higher on the internet flow than on the clinic LAN (TL-I001@book above
   TL-I001@lookup), and the explanation says why: one end sits on the internet;
 - impact follows the worst asset at stake: the disks of the database hold staff credentials rated
@@ -36,14 +37,18 @@ def reasons(threat: dict[str, Any], part: str = "likelihood") -> dict[str, float
 
 
 def test_threats_are_ranked_by_residual_then_inherent_risk(threats: list[dict[str, Any]]) -> None:
-    keys = [(-t["residual"]["score"], -t["inherent"]["score"], t["id"]) for t in threats]
+    # residual score, then its impact and likelihood, then exposure to the internet, reachability, inherent
+    keys = [(-t["residual"]["score"], -t["residual"]["impact"], -t["residual"]["likelihood"], not t["exposed"],
+             not t["reachable"], -t["inherent"]["score"], t["id"]) for t in threats]
     assert keys == sorted(keys)
     levels = [LEVELS.index(t["residual"]["level"]) for t in threats]
     assert levels == sorted(levels, reverse=True)
     # the clear-text booking flow from the internet and the SQL injection at the portal are among the
-    # four worst, and critical
+    # four worst: the flow critical, the injection high (its WAF takes a point off an almost certain 5)
     top = {t["id"]: t["residual"]["level"] for t in threats[:4]}
-    assert top.get("TL-I001@book") == top.get("TL-T002@portal") == "critical", top
+    assert top.get("TL-I001@book") == "critical" and top.get("TL-T002@portal") == "high", top
+    # database exhaustion (availability rated medium) is no longer among them
+    assert "TL-D003@db" not in top
 
 
 def test_exposure_to_the_internet_ranks_above_the_same_threat_on_the_lan(threats: list[dict[str, Any]]) -> None:
@@ -52,9 +57,14 @@ def test_exposure_to_the_internet_ranks_above_the_same_threat_on_the_lan(threats
     book, lookup = by_id["TL-I001@book"], by_id["TL-I001@lookup"]
     assert book["residual"]["score"] > lookup["residual"]["score"]
     assert book["residual"]["impact"] == lookup["residual"]["impact"] == 4  # bookings: confidentiality high
-    assert book["residual"]["likelihood"] == lookup["residual"]["likelihood"] + 1
+    # +1 for the internet, +1 for the fraudster who sends to the portal straight from there; on the LAN the
+    # fraudster is two hops away (through the portal and the database), so no bonus
+    assert book["residual"]["likelihood"] == lookup["residual"]["likelihood"] + 2
     internet = [r for r, d in reasons(book).items() if "internet" in r and d == 1]
     assert internet and not any("internet" in r for r in reasons(lookup))
+    assert reasons(book)["a capable, well-resourced actor with a motive for information disclosure reaches it "
+                         "directly (Online fraudster, cybercriminal)"] == 1
+    assert not any("actor" in r for r in reasons(lookup))
     assert reasons(book, "impact") == {"bookings has confidentiality rated high": 1}
     assert order.index("TL-T001@book") < order.index("TL-T001@lookup")
 
@@ -64,8 +74,12 @@ def test_each_explanation_names_what_raised_and_what_lowered_the_score(threats: 
     injection = reasons(by_id["TL-T002@portal"])
     raised = [r for r, d in injection.items() if d > 0]
     assert any("internet" in r for r in raised) and any("authentication" in r for r in raised)
-    assert "a capable, well-resourced actor (fraudster, cybercriminal) can reach it" in raised
+    assert "a capable, well-resourced actor with a motive for tampering reaches it directly (Online fraudster, " \
+           "cybercriminal)" in raised
+    # 3 + 1 + 1 + 1 adds up to 6, kept at 5 by the scale, and the WAF then takes one point off
+    assert injection["the scale stops at 5: 6 is kept at 5"] == -1
     assert injection["control 'waf' (C-WAF, high effectiveness)"] == -1.0
+    assert by_id["TL-T002@portal"]["residual"]["likelihood"] == 4
     # the worst asset at stake sets the impact, and says which one
     disks = by_id["TL-I003@db"]
     assert disks["residual"]["impact"] == 5

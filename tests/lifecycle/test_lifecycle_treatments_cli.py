@@ -74,7 +74,7 @@ def test_decisions_that_match_nothing_are_reported_with_a_hint(tmp_path: Path) -
     assert f"clinic.yaml:{line_of(CLINIC, '- threat: MT-GONE')}:5: warning: decision for 'MT-GONE' matches no " \
            "threat (the threat may be gone: remove or update it)" in err
     misspelt = with_decisions(tmp_path, "{threat: TL-T002@portl, treatment: avoid, justification: no SQL}")
-    rc, ids, _, err = check(misspelt, "--fail-on", "critical")
+    rc, ids, _, err = check(misspelt, "--fail-on", "high")
     assert "decision for 'TL-T002@portl' matches no threat (did you mean 'TL-T002@portal'?)" in err
     assert rc == 1 and "TL-T002@portal" in ids  # a misspelt decision treats nothing
     report = json.loads(run_cli("check", str(misspelt), "--format", "json").stdout)

@@ -26,8 +26,11 @@ from threatloom.risk.scoring import ControlEffect, clamp, control_effect, full_e
 
 def test_levels_follow_the_default_bands() -> None:
     matrix = RiskSettings()
-    assert [level_for(s, matrix) for s in (1, 4, 5, 9, 10, 16, 17, 25)] == [
+    assert [level_for(s, matrix) for s in (1, 5, 6, 10, 12, 16, 20, 25)] == [
         Level.LOW, Level.LOW, Level.MEDIUM, Level.MEDIUM, Level.HIGH, Level.HIGH, Level.CRITICAL, Level.CRITICAL]
+    # rare but severe (2 × 5) and likely but minor (5 × 2) are medium; critical needs 4 × 5 or more
+    assert level_for(2 * 5, matrix) is level_for(5 * 2, matrix) is Level.MEDIUM
+    assert level_for(4 * 4, matrix) is Level.HIGH and level_for(4 * 5, matrix) is Level.CRITICAL
 
 
 def test_levels_follow_the_bands_the_model_sets() -> None:
@@ -217,11 +220,14 @@ def _check_explanations(analysis: Analysis, catalog: Catalog) -> None:
         base = _base(threat, catalog)
         for s in (threat.inherent, threat.residual):
             assert _explained(s, base) == (s.likelihood, s.impact), (threat.id, s.explain())
-        # the residual repeats the inherent factors, then one lowering factor per control in place
+        # the residual repeats the inherent factors, then one lowering factor per control that counts, and
+        # what the floor of combined controls or the bottom of the scale takes back
         extra = threat.residual.factors[len(threat.inherent.factors):]
         assert threat.residual.factors[:len(threat.inherent.factors)] == threat.inherent.factors
-        assert all(f.delta < 0 and f.reason.startswith("control ") for f in extra)
-        assert bool(extra) == bool(threat.controls_in_place), threat.id
+        assert all((f.kind == "control" and f.delta < 0 and f.reason.startswith("control "))
+                   or (f.kind in ("limit", "bound") and f.delta > 0) for f in extra), threat.id
+        counted = {f.reason.split("'")[1] for f in extra if f.kind == "control"}
+        assert counted == set(threat.controls_in_place), threat.id
 
 
 def test_every_matrix_score_is_explained_by_its_factors() -> None:
@@ -237,9 +243,11 @@ def test_built_in_rules_explain_every_score_too() -> None:
 def test_explanation_names_what_raised_and_lowered_the_score() -> None:
     threat = lab().by_id["L-PROC-1@web"]
     assert threat.residual.explain() == (
-        "likelihood +1: a capable, well-resourced actor (crook, cybercriminal) can reach it; "
-        "impact +1: records has availability rated medium; "
-        "likelihood -1: control 'gate' (C-WATCH, high effectiveness)")
+        "likelihood 3 (the rule's base) +1 a capable, well-resourced actor with a motive for denial of service "
+        "reaches it directly (Online crook, cybercriminal) -1 control 'gate' (C-WATCH, high effectiveness) = 3; "
+        "impact 2 (the rule's base) +1 records has availability rated medium = 3; 3 × 3 = 9, medium")
+    assert threat.inherent.explain().endswith("= 4; impact 2 (the rule's base) +1 records has availability "
+                                              "rated medium = 3; 4 × 3 = 12, high")
 
 
 # -- residual risk after controls --------------------------------------------------------------------
