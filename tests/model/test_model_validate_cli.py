@@ -46,7 +46,8 @@ WARNINGS = {
         "add the inbound flow from the internet side, or set `internet_facing: false`"),
     "control_unused.yaml": (
         22, 5, "control-unused", "control 'siem' is applied to nothing, so it lowers no risk",
-        "list it under `controls:` of the components or flows it protects, or in a threat's `mitigations:`"),
+        "list it under `controls:` of the components, flows or parties it protects, or in a threat's "
+        "`mitigations:`"),
     "zone_unused.yaml": (
         11, 5, "zone-unused", "zone 'office' holds no component or party and no actor starts in it",
         "place elements in it with `zone:`, or remove it"),
@@ -150,3 +151,13 @@ def test_validate_with_includes_names_each_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert [Path(p["file"]).relative_to(root.parent).as_posix() for p in json.loads(result.stdout)] == [
         "model.yaml", "parts/zones.yaml", "parts/components.yaml"]
+
+
+def test_a_control_used_by_a_party_or_a_mitigation_is_not_unused() -> None:
+    from threatloom.model.lint import lint
+    from threatloom.model.loading import load_model_text
+
+    text = (LINT / "control_unused.yaml").read_text()
+    assert [w.code for w in lint(load_model_text(text))] == ["control-unused"]
+    on_party = text.replace("zone: internet}", "zone: internet, controls: [siem]}", 1)
+    assert lint(load_model_text(on_party)) == []

@@ -104,14 +104,13 @@ def _unused_controls(model: Model) -> Iterator[Problem]:
     applied = {c for comp in model.components for c in comp.controls}
     applied.update(c for flow in model.flows for c in flow.controls)
     applied.update(c for threat in model.threats for c in threat.mitigations)
-    # parties gain `controls` in a change under way elsewhere; read it where the schema has it
-    applied.update(c for party in model.environment for c in getattr(party, "controls", ()))
+    applied.update(c for party in model.environment for c in party.controls)
     for control in model.controls:
         if control.id not in applied:
             yield _warn(model, f"controls/{control.id}", "control-unused",
                         f"control {control.id!r} is applied to nothing, so it lowers no risk",
-                        "list it under `controls:` of the components or flows it protects, or in a "
-                        "threat's `mitigations:`")
+                        "list it under `controls:` of the components, flows or parties it protects, or "
+                        "in a threat's `mitigations:`")
 
 
 def _unused_zones(model: Model, populated: set[str]) -> Iterator[Problem]:
