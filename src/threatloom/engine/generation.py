@@ -231,7 +231,7 @@ class _Analyser:
         controls += [(c, "target") for c in self._own_controls(flow.destination)]
         controls += [(c, "source") for c in self._own_controls(flow.source)]
         controls += self._front_controls(flow.destination)
-        read_only = bool(READ_ONLY_TAGS & (set(flow.tags) | set(source.tags)))
+        read_only = bool(READ_ONLY_TAGS & (set(flow.tags) | set(destination.tags)))
         return self._build(compiled, subject, target=flow_id, target_kind="flow",
                            elements=(flow.source, flow.destination), zone=destination.zone, assets=assets,
                            reaching=reaching, controls=controls, audit=subject.destination["audit_logging"],

@@ -20,7 +20,7 @@ because the threat's cause remains while the rule fires.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from threatloom.catalog.schema import CatalogControl
@@ -137,31 +137,28 @@ def combine(effects: Iterable[ControlEffect], kind: ThreatKind | None, likelihoo
     totals = {"likelihood": 0.0, "impact": 0.0}
     for part in ("likelihood", "impact"):
         ranked = sorted((v for v in strongest.values() if v[1] == part), key=lambda v: (-v[0], v[3].key))
-        for n, (amount, _, note, effect) in enumerate(ranked, start=1):
-            delta = round(amount / 2 ** (n - 1), 2)
-            if delta <= 0:
-                continue
-            totals[part] += delta
+        shares = [amount / 2 ** n for n, (amount, *_) in enumerate(ranked)]
+        # the total is rounded once, so adding a control never lowers it; the listed steps add up to it
+        total = round(sum(shares), 2)
+        listed = 0.0
+        for n, ((_, _, note, effect), share) in enumerate(zip(ranked, shares, strict=True), start=1):
             used.add(effect.control.id)
             if not explain:
                 continue
+            delta = round(total - listed, 2) if n == len(ranked) else round(share, 2)
+            listed += delta
             notes = [note] if note else []
             if n > 1:
                 notes.append(f"the {ORDINAL.get(n, f'{n}th')} control on the {part} counts "
                              f"{SHARE.get(n, f'1/{2 ** (n - 1)}')}")
             reason = effect.reason + (": " + "; ".join(notes) if notes else "")
             factors.append(Factor(part, -delta, reason, "control"))
-        total = round(totals[part], 2)
         if total > limits[part]:
-            back = round(total - limits[part], 2)
             if explain:
-                factors.append(Factor(part, back, f"controls take away {MAX_SHARE[part]:.0%} of the {part} at "
-                                      f"most ({limits[part]:g} of it): the threat's cause remains", "limit"))
+                factors.append(Factor(part, round(total - limits[part], 2), f"controls take away "
+                                      f"{MAX_SHARE[part]:.0%} of the {part} at most ({limits[part]:g} of it): "
+                                      "the threat's cause remains", "limit"))
             total = limits[part]
         totals[part] = total
     return Cuts(tuple(factors), totals["likelihood"], totals["impact"], frozenset(strongest), frozenset(used))
 
-
-def effect_keys(effects: Sequence[ControlEffect], kind: ThreatKind | None) -> frozenset[str]:
-    """The catalog controls among `effects` that lower a threat of `kind` at all."""
-    return frozenset(e.key for e in effects if fitted(e, kind)[1] > 0)
