@@ -15,8 +15,15 @@ STARTER = REPO / "src" / "threatloom" / "model" / "starter.yaml"
 CLINIC = FIXTURES / "clinic.yaml"
 CLINIC_PREVIOUS = FIXTURES / "clinic-previous.yaml"
 HOSTILE = FIXTURES / "hostile.yaml"
+TREATMENTS = FIXTURES / "treatments.yaml"
+PHARMACY = EXAMPLES / "online-pharmacy" / "model.yaml"
+HOSPITAL = EXAMPLES / "hospital-device-fleet" / "model.yaml"
+SAAS = EXAMPLES / "saas-platform" / "model.yaml"
 
-EXAMPLE_MODELS = [*sorted(EXAMPLES.glob("*/model.yaml")), STARTER, CLINIC, HOSTILE]
+EXAMPLE_MODELS = [*sorted(EXAMPLES.glob("*/model.yaml")), STARTER, CLINIC, HOSTILE, TREATMENTS]
+PDF_MODELS = [m for m in EXAMPLE_MODELS if m != CLINIC]
+"""Every example, the starter and the fixtures that show something in print; the clinic, a hospital like
+the hospital example, adds a PDF of the same kind (the slowest format) and nothing else."""
 
 
 def example_id(path: Path) -> str:

@@ -10,18 +10,17 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import run_cli
-from tests.render.models import CLINIC, HOSTILE
+from tests.render.conftest import Renders
+from tests.render.models import CLINIC, HOSPITAL, HOSTILE, PHARMACY, SAAS, example_id, loaded
+from threatloom.render.report.context import CATEGORY_LABELS
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium is not installed")]
 
 
 @pytest.fixture(scope="module")
-def report_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    out = tmp_path_factory.mktemp("browser") / "report.html"
-    result = run_cli("report", str(CLINIC), "-o", str(out))
-    assert result.returncode == 0, result.stderr
-    return out.as_uri()
+def report_url(renders: Renders) -> str:
+    return renders(CLINIC)["html"].as_uri()
 
 
 def _open(page: Any, url: str) -> list[str]:
@@ -96,7 +95,7 @@ def test_top_risk_link_opens_the_threat(page: Any, report_url: str) -> None:
 
 def test_hostile_report_runs_no_injected_script(page: Any, tmp_path: Path) -> None:
     out = tmp_path / "hostile.html"
-    assert run_cli("report", str(HOSTILE), "-o", str(out)).returncode == 0
+    assert run_cli("report", str(HOSTILE), "-o", str(out)).returncode == 0  # this one through the command
     dialogs: list[str] = []
 
     def record(dialog: Any) -> None:
@@ -109,3 +108,29 @@ def test_hostile_report_runs_no_injected_script(page: Any, tmp_path: Path) -> No
     assert dialogs == []
     assert errors == []
     assert page.locator("h1").inner_text() == "Evil <script>alert('sys')</script> & \"co\""
+
+
+@pytest.mark.parametrize("path", [PHARMACY, HOSPITAL, SAAS], ids=example_id)
+def test_example_reports_filter_by_category_and_sort(page: Any, path: Path, renders: Renders) -> None:
+    _, analysis = loaded(path)
+    errors = _open(page, renders(path)["html"].as_uri())
+    total = len(analysis.threats)
+    assert page.locator("#f-count").inner_text() == f"{total} of {total} threats"
+    category = max({t.category for t in analysis.threats}, key=lambda c: (sum(t.category is c for t in
+                                                                           analysis.threats), c.value))
+    option = page.locator(f"#f-category option[value='{category.value}']")
+    assert option.inner_text() == CATEGORY_LABELS[category]
+    page.select_option("#f-category", category.value)
+    expected = sum(1 for t in analysis.threats if t.category is category)
+    assert visible_rows(page) == expected
+    cells = page.locator("#register > tbody:not([hidden]) > tr.row > td:nth-child(4)").all_inner_texts()
+    assert set(cells) == {CATEGORY_LABELS[category]}
+    page.select_option("#f-category", "")
+    page.click("#register thead th:nth-child(7) button")  # Inherent, ascending
+    scores = [int(s) for s in page.locator("#register > tbody > tr.row > td:nth-child(7)").evaluate_all(
+        "cells => cells.map(c => c.dataset.sort)")]
+    assert scores == sorted(scores)
+    assert page.locator("figure#diagram svg").count() == 1
+    zones = page.locator("figure.zone svg").count()
+    assert zones == 0 or page.locator("nav.toc a[href='#zone-diagrams']").count() == 1
+    assert errors == []

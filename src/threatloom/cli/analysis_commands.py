@@ -54,26 +54,46 @@ def analyze(
 
     if output.exists() and not output.is_dir():
         fail(f"{output} is a file", "give a folder with -o")
-    analysis = load_and_analyse(model, rules)
+    loaded, analysis = load_model_and_analyse(model, rules)
     write_chunks(output / "threats.json", render_json_chunks(analysis))
     write_chunks(output / "threats.csv", render_csv_rows(analysis))
-    print_summary(analysis)
+    print_summary(analysis, loaded)
     print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems))
     console().print(f"wrote {output / 'threats.json'} and {output / 'threats.csv'}")
 
 
-def print_summary(analysis: Analysis) -> None:
+def _untreated_words(counts: dict[str, int]) -> str:
+    from threatloom.render.digest import IN_PROGRESS, NO_DECISION, NOT_COUNTING
+
+    words = {NO_DECISION: "with no decision", IN_PROGRESS: "decided and in progress",
+             NOT_COUNTING: "whose decision does not count"}
+    return ", ".join(f"{n} {words[kind]}" for kind, n in counts.items() if n)
+
+
+def print_summary(analysis: Analysis, model: Model | None = None) -> None:
     from collections import Counter
 
+    from rich.markup import escape
     from rich.table import Table
+
+    from threatloom.render.digest import untreated_split
 
     out = console()
     threats = analysis.threats
-    out.print(f"[bold]{analysis.system}[/bold]: {len(threats)} threats on {analysis.elements_analysed} "
-              f"elements and {analysis.flows_analysed} flows ({analysis.rules_evaluated} rules)")
+    outside = ([e.name for e in model.index.elements.values() if e.component is not None and e.component.out_of_scope]
+               if model is not None else [])
+    scope = (f"; {len(outside)} more element{'s' if len(outside) != 1 else ''} out of scope, not analysed: "
+             f"{escape(', '.join(outside))}" if outside else "")
+    out.print(f"[bold]{escape(analysis.system)}[/bold]: {len(threats)} threats on {analysis.elements_analysed} "
+              f"elements and {analysis.flows_analysed} flows ({analysis.rules_evaluated} rules){scope}")
+    order = ("critical", "high", "medium", "low")
     levels = Counter(t.residual.level.value for t in threats)
-    out.print("residual risk: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in
-                                            ("critical", "high", "medium", "low")))
+    out.print("residual risk of all threats: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in order))
+    untreated = [t for t in threats if not t.treated]
+    if untreated:
+        open_levels = Counter(t.residual.level.value for t in untreated)
+        out.print(f"not yet treated: {len(untreated)} ({_untreated_words(untreated_split(untreated))}): "
+                  + ", ".join(f"{open_levels.get(lv, 0)} {lv}" for lv in order))
     by_category = Table("category", "threats", title="by category", title_justify="left")
     for name, count in sorted(Counter(t.category.value for t in threats).items()):
         by_category.add_row(name, str(count))
@@ -91,8 +111,9 @@ def print_summary(analysis: Analysis) -> None:
     out.print(by_element)
     gaps = analysis.gaps()
     if gaps:
-        out.print(f"[yellow]{len(gaps)} gaps[/yellow]: residual risk above the {analysis.risk_appetite.value} "
-                  "appetite with no decision")
+        why = _untreated_words(untreated_split(gaps))
+        out.print(f"[yellow]{len(gaps)} gap{'s' if len(gaps) != 1 else ''}[/yellow]: residual risk above the "
+                  f"{analysis.risk_appetite.value} appetite and not yet treated ({why})")
 
 
 def attack_tree(

@@ -88,6 +88,29 @@ def heat_map(analysis: Analysis) -> list[list[int]]:
     return grid
 
 
+NO_DECISION = "no decision"
+IN_PROGRESS = "in progress"
+NOT_COUNTING = "does not count"
+UNTREATED_KINDS = (NO_DECISION, IN_PROGRESS, NOT_COUNTING)
+"""Why a threat is still untreated: nobody decided yet, the decided work is not done, or the decision
+does not count (an expired or unapproved acceptance, a mitigation that left the risk above appetite…)."""
+
+
+def untreated_kind(threat: Threat) -> str | None:
+    """One of :data:`UNTREATED_KINDS` for an untreated threat; None for a treated one."""
+    if threat.treated:
+        return None
+    if threat.decision is None:
+        return NO_DECISION
+    return IN_PROGRESS if threat.decision.valid else NOT_COUNTING
+
+
+def untreated_split(threats: Iterable[Threat]) -> dict[str, int]:
+    """How many of `threats` are untreated for each reason, in :data:`UNTREATED_KINDS` order."""
+    counts = Counter(untreated_kind(t) for t in threats)
+    return {kind: counts.get(kind, 0) for kind in UNTREATED_KINDS}
+
+
 def top_risks(analysis: Analysis, n: int = 5) -> list[Threat]:
     """The `n` open threats with the highest residual risk (the Analysis already ranks them)."""
     return [t for t in analysis.threats if not t.treated][:n]

@@ -36,9 +36,21 @@ def render_diagram(diagram: Diagram, output_format: str) -> bytes:
         from threatloom.render.diagram.mermaid import render_mermaid
 
         return render_mermaid(diagram).encode("utf-8")
-    source = render_dot(diagram)
     if output_format == "dot":
-        return source.encode("utf-8")
-    from threatloom.render.diagram.graphviz import run_dot
+        return render_dot(diagram).encode("utf-8")
+    return draw(diagram, output_format)
 
-    return run_dot(source, output_format)
+
+def draw(diagram: Diagram, output_format: str = "svg", *, legend: bool = True) -> bytes:
+    """The diagram drawn by Graphviz, in the first of :data:`~.dot.LAYOUTS` that Graphviz can lay out."""
+    from threatloom.render.diagram.dot import LAYOUTS, render_dot
+    from threatloom.render.diagram.graphviz import GraphvizFailedError, run_dot
+
+    for rankdir, by_trust in LAYOUTS[:-1]:
+        try:
+            return run_dot(render_dot(diagram, rankdir=rankdir, by_trust=by_trust, legend=legend), output_format)
+        except GraphvizFailedError as exc:
+            if "trouble in init_rank" not in str(exc):
+                raise
+    rankdir, by_trust = LAYOUTS[-1]
+    return run_dot(render_dot(diagram, rankdir=rankdir, by_trust=by_trust, legend=legend), output_format)

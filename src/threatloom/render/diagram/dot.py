@@ -66,8 +66,11 @@ def _node(node: Node) -> str:
     fill = palette.OUT_OF_SCOPE_FILL if node.out_of_scope else palette.fill(level)
     stroke = palette.stroke(level)
     dashed = node.out_of_scope or node.neighbour
-    body = "<BR/>".join([_name_html(node.name), _small(html_text(node.detail), "#444444"),
-                         _small(html_text(_risk_line(node)))])
+    if node.neighbour:  # context around a zone: its name is enough, and keeps the drawing small
+        body = _name_html(node.name)
+    else:
+        body = "<BR/>".join([_name_html(node.name), _small(html_text(node.detail), "#444444"),
+                             _small(html_text(_risk_line(node)))])
     tooltip = dot_string(f"{node.name} ({node.id})\n{node.detail}\n{_risk_line(node)}")
     if node.shape == "data-store":
         style = ' STYLE="dashed"' if dashed else ""
@@ -81,7 +84,7 @@ def _node(node: Node) -> str:
             f'color="{stroke}"{width}, label=<{body}>, tooltip={tooltip}];')
 
 
-def _edge(edge: Edge, overview: bool) -> str:
+def _edge(edge: Edge, overview: bool, nodes: dict[str, Node], by_trust: bool) -> str:
     colour = (palette.PLAINTEXT if edge.encrypted is False
               else palette.UNKNOWN if edge.encrypted is None else "#333333")
     style = "dashed" if edge.authenticated is False else ("dotted" if edge.authenticated is None else "solid")
@@ -94,17 +97,27 @@ def _edge(edge: Edge, overview: bool) -> str:
         return html_text(text)
 
     parts = [html_text(edge.protocol)] if edge.protocol else []
-    parts += [marked(edge.authentication, edge.authenticated), marked(edge.encryption, edge.encrypted)]
-    lines = [html_text(line) for line in _lines(edge.name, 28)[:3]] + [" · ".join(parts)]
+    parts += [marked(text, ok) for text, ok in ((edge.authentication, edge.authenticated),
+                                                (edge.encryption, edge.encrypted)) if text]
+    names = [line for part in edge.name.split("\n") for line in _lines(part, 28)[:3]]
+    lines = [html_text(line) for line in names] + ([" · ".join(parts)] if parts else [])
     if edge.risk.threats:
         lines.append(f"{edge.risk.threats} threat{'s' if edge.risk.threats != 1 else ''}")
     label = _small("<BR/>".join(lines), "#222222")
     width = 1.3 + (math.log2(edge.flows) * 0.6 if overview else 0)
     attrs = [f"label=<{label}>", f'color="{colour}"', f"style={style}", f"penwidth={width:.1f}",
              f"tooltip={dot_string(f'{edge.name} ({edge.id})')}"]
+    source, destination = edge.source, edge.destination
+    if by_trust and nodes[source].trust > nodes[destination].trust:
+        # written from low to high trust, so ranks follow trust (internet on top) whatever way data
+        # flows; without this dot turns some edges round itself and routes them, and their labels, far
+        # from both ends. The arrow still points where the data goes.
+        source, destination = destination, source
+        if not edge.bidirectional:
+            attrs.append("dir=back")
     if edge.bidirectional:
         attrs.append("dir=both")
-    return f"{dot_string(edge.source)} -> {dot_string(edge.destination)} [{', '.join(attrs)}];"
+    return f"{dot_string(source)} -> {dot_string(destination)} [{', '.join(attrs)}];"
 
 
 def _legend(title: str, overview: bool, zone_view: bool) -> str:
@@ -149,21 +162,32 @@ def _cluster(cluster: Cluster, diagram: Diagram, counter: Iterator[int], depth: 
     yield f"{pad}}}"
 
 
-def render_dot(diagram: Diagram) -> str:
-    """The diagram as DOT text, deterministic for a given diagram."""
+LAYOUTS = (("TB", True), ("LR", True), ("TB", False))
+"""Rank direction and trust ordering to try in turn: Graphviz 2.4x sometimes gives up on a graph with
+nested clusters ("trouble in init_rank"), and another ordering of the same graph usually works."""
+
+
+def render_dot(diagram: Diagram, *, rankdir: str = "TB", by_trust: bool = True, legend: bool = True) -> str:
+    """The diagram as DOT text, deterministic for a given diagram.
+
+    Ranks run top to bottom (`rankdir`) and, with `by_trust`, from the least trusted zone to the most
+    trusted: each edge is written from its lower-trust end, with the arrow drawn the way the data flows.
+    Without `legend` the drawing has no title or key (a report that shows several says them once).
+    """
     overview = diagram.mode == "overview"
     counter = iter(range(1, 1_000_000))
+    key = f", label={_legend(diagram.title, overview, diagram.mode == 'zone')}" if legend else ""
     lines = [
         "digraph threatloom {",
-        f'  graph [rankdir=LR, fontname="{FONT}", labeljust=l, '
-        f'nodesep=0.35, ranksep=0.9, pad=0.3, bgcolor="white", charset="UTF-8", fontsize=10, '
-        f"labelloc=b, label={_legend(diagram.title, overview, diagram.mode == 'zone')}];",
+        f'  graph [rankdir={rankdir}, fontname="{FONT}", labeljust=l, '
+        f'nodesep=0.3, ranksep=0.55, pad=0.3, bgcolor="white", charset="UTF-8", fontsize=10, '
+        f"labelloc=b{key}];",
         f'  node [fontname="{FONT}", fontsize=11, margin="0.12,0.06"];',
         f'  edge [fontname="{FONT}", fontsize=9, arrowsize=0.7];',
     ]
     for cluster in diagram.clusters:
         lines.extend(_cluster(cluster, diagram, counter, 1))
     lines.extend("  " + _node(diagram.nodes[node_id]) for node_id in diagram.loose)
-    lines.extend("  " + _edge(edge, overview) for edge in diagram.edges)
+    lines.extend("  " + _edge(edge, overview, diagram.nodes, by_trust) for edge in diagram.edges)
     lines.append("}")
     return "\n".join(lines) + "\n"

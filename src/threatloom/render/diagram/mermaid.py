@@ -60,9 +60,11 @@ def _node(node_id: str, node: Node) -> str:
 
 
 def _edge_label(edge: Edge) -> str:
-    parts = [edge.protocol] if edge.protocol else []
-    parts += [edge.authentication, edge.encryption]
-    return f"{mermaid_text(edge.name)}<br>{mermaid_text(' · '.join(parts))}"
+    parts = [p for p in (edge.protocol, edge.authentication, edge.encryption) if p]
+    lines = [mermaid_text(line) for line in edge.name.split("\n")]
+    if parts:
+        lines.append(mermaid_text(" · ".join(parts)))
+    return "<br>".join(lines)
 
 
 def render_mermaid(diagram: Diagram) -> str:

@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from threatloom.render.report.context import build_context
+from threatloom.render.report.context import GAPS_LISTED, STATUS_BY_VALUE, build_context
 from threatloom.render.report.interface import ReportFormat, ReportInput
 
 if TYPE_CHECKING:
@@ -76,7 +76,8 @@ def render_markdown(report: ReportInput) -> str:
     overview = auto_overview(report.model)
     mermaid = render_mermaid(build_diagram(report.model, report.analysis, overview=overview))
     text = environment().get_template("report.md.j2").render(
-        ctx=ctx, system=report.model.system, mermaid=Raw(mermaid), overview=overview)
+        ctx=ctx, system=report.model.system, mermaid=Raw(mermaid), overview=overview, gaps_listed=GAPS_LISTED,
+        status_names=STATUS_BY_VALUE)
     # one blank line between blocks, whatever the template's conditionals left behind
     return re.sub(r"\n{3,}", "\n\n", text)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from threatloom.model.vocabulary import Level
 from threatloom.render import palette
-from threatloom.render.report.context import ReportContext, build_context
+from threatloom.render.report.context import CATEGORY_BY_VALUE, ReportContext, build_context
 from threatloom.render.report.interface import ReportFormat, ReportInput
 
 if TYPE_CHECKING:
@@ -26,13 +26,16 @@ _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 REGISTER_COLUMNS: tuple[tuple[str, int], ...] = (
-    ("#", 6), ("ID", 24), ("Threat", 50), ("Category", 20), ("Framework", 10), ("On", 26), ("Kind", 14),
+    ("#", 6), ("ID", 24), ("Threat", 50), ("Category", 22), ("Framework", 10), ("On", 26), ("Kind", 14),
     ("Zone", 20), ("Assets", 28), ("Actors", 24), ("Inherent L", 10), ("Inherent I", 10),
     ("Inherent score", 10), ("Inherent level", 12), ("Residual L", 10), ("Residual I", 10),
-    ("Residual score", 10), ("Residual level", 12), ("Above appetite", 10), ("Status", 14), ("Treatment", 12),
-    ("Owner", 18), ("Ticket", 14), ("Due", 12), ("Candidate controls", 48), ("References", 30),
-    ("Description", 80), ("Source", 30),
+    ("Residual score", 10), ("Residual level", 12), ("Above appetite", 10), ("Status", 14),
+    ("Untreated because", 16), ("Treatment", 12), ("Owner", 18), ("Ticket", 14), ("Due", 12), ("Approver", 18),
+    ("Expires", 12), ("Decision counts", 12), ("Decision note", 30), ("Chosen controls", 36), ("Justification", 60),
+    ("Candidate controls", 48), ("References", 30), ("Description", 80), ("Source", 30),
 )
+_WRAPPED = frozenset({"Threat", "Assets", "Actors", "Decision note", "Chosen controls", "Justification",
+                      "Candidate controls", "References", "Description"})
 
 
 def sheet_title(name: str, taken: Sequence[str] = ()) -> str:
@@ -88,25 +91,30 @@ def _register(ws: Worksheet, ctx: ReportContext) -> None:
     fills = _fills()
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    wrapped = {3, 9, 10, 25, 26, 27}
+    names = [name for name, _ in REGISTER_COLUMNS]
+    wrapped = {i for i, name in enumerate(names, start=1) if name in _WRAPPED}
+    inherent_level, residual_level = names.index("Inherent level") + 1, names.index("Residual level") + 1
     for r, v in enumerate(ctx.threats, start=2):
         t, d = v.threat, v.threat.decision
         controls = "; ".join(f"{c.name} ({c.id}, −{c.risk_reduction}{', in place' if c.in_place else ''})"
                              for c in v.controls)
+        decision: list[Any] = ["", "", "", "", "", "", "", "", "", ""]
+        if d is not None:
+            decision = [d.treatment.value, d.owner or "", d.ticket or "", d.due or "", d.approver or "",
+                        d.expires or "", "yes" if d.valid else "no", d.note, ", ".join(v.chosen_controls),
+                        d.justification]
         values: list[Any] = [
-            v.number, t.id, t.title, t.category.value, t.category.framework, v.target, v.target_kind, v.zone,
+            v.number, t.id, t.title, v.category, t.category.framework, v.target, v.target_kind, v.zone,
             ", ".join(v.assets), ", ".join(v.actors), t.inherent.likelihood, t.inherent.impact, t.inherent.score,
             t.inherent.level.value, t.residual.likelihood, t.residual.impact, t.residual.score,
-            t.residual.level.value, "yes" if v.above_appetite else "no", t.status.value,
-            d.treatment.value if d else "", (d.owner or "") if d else "", (d.ticket or "") if d else "",
-            (d.due or "") if d else "", controls, " ".join(link.label for link in v.references), t.description,
-            str(t.location),
+            t.residual.level.value, "yes" if v.above_appetite else "no", v.status, v.untreated or "",
+            *decision, controls, " ".join(link.label for link in v.references), t.description, str(t.location),
         ]
         for c, value in enumerate(values, start=1):
             cell = put(ws, r, c, value)
             cell.alignment = wrap if c in wrapped else top
-        ws.cell(row=r, column=14).fill = fills[t.inherent.level.value]
-        ws.cell(row=r, column=18).fill = fills[t.residual.level.value]
+        ws.cell(row=r, column=inherent_level).fill = fills[t.inherent.level.value]
+        ws.cell(row=r, column=residual_level).fill = fills[t.residual.level.value]
     last = max(1, len(ctx.threats) + 1)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(REGISTER_COLUMNS))}{last}"
 
@@ -125,9 +133,11 @@ def _summary(ws: Worksheet, ctx: ReportContext) -> None:
     row = 3
     for label, value in (("Version", system.version or ""), ("Owner", system.owner or ""),
                          ("Risk appetite", system.risk_appetite.value), ("Scoring", ctx.model.risk.method.value),
-                         ("Threats", ctx.total.threats), ("Open", ctx.total.open),
-                         ("Open above appetite", len(ctx.gaps)), ("Inherent risk (sum)", ctx.total.inherent),
-                         ("Residual risk of open threats (sum)", ctx.total.residual), ("Made with", ctx.generator)):
+                         ("Threats", ctx.total.threats), ("Not yet treated", ctx.total.open),
+                         ("Gaps: untreated above appetite", len(ctx.gaps)),
+                         ("Inherent risk (sum)", ctx.total.inherent),
+                         ("Residual risk of untreated threats (sum)", ctx.total.residual),
+                         ("Made with", ctx.generator)):
         put(ws, row, 1, label).font = bold
         put(ws, row, 2, value)
         row += 1
@@ -139,14 +149,16 @@ def _summary(ws: Worksheet, ctx: ReportContext) -> None:
         put(ws, row, 1, line).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[row].height = 15 * (1 + len(line) // 110)
     row += 2
-    put(ws, row, 1, "Open threats by residual level").font = bold
+    put(ws, row, 1, "Untreated threats by residual level").font = bold
     for lv, n in ctx.open_by_level.items():
         row += 1
         put(ws, row, 1, lv.value).fill = fills[lv.value]
         put(ws, row, 2, n)
-    for title, table in (("By category", ctx.by_category), ("By trust zone", ctx.by_zone)):
+    categories = {CATEGORY_BY_VALUE.get(name, name): tally for name, tally in ctx.by_category.items()}
+    for title, table in (("By category", categories), ("By trust zone", ctx.by_zone)):
         row += 2
-        for c, head in enumerate((title, "Threats", "Inherent (sum)", "Residual, open (sum)", "Worst open"),
+        for c, head in enumerate((title, "Threats", "Inherent (sum)", "Residual, untreated (sum)",
+                                  "Worst untreated"),
                                  start=1):
             put(ws, row, c, head).font = bold
         for name, tally in table.items():
@@ -162,7 +174,7 @@ def _summary(ws: Worksheet, ctx: ReportContext) -> None:
 def _assets(ws: Worksheet, ctx: ReportContext) -> None:
     columns = (("Asset", 30), ("ID", 20), ("Kind", 14), ("Classification", 14), ("Confidentiality", 14),
                ("Integrity", 12), ("Availability", 12), ("Personal data", 12), ("Owner", 20), ("Threats", 10),
-               ("Worst open", 12))
+               ("Worst untreated", 12))
     _header(ws, columns)
     fills = _fills()
     for r, view in enumerate(ctx.assets, start=2):
