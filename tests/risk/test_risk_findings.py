@@ -5,7 +5,8 @@ hand in the comments and none moves when the built-in catalog changes.
 The lab: patients on the internet upload scans (personal data, confidentiality critical) through an API
 gateway to a records API and store; staff read scans in a read-only viewer. The only actor is a foreign
 intelligence service (espionage, expert, government) starting on the internet: the patients are 0 hops
-from it, the gateway 1, the API 2, the store 3; the staff 1 (phishing), their viewer 2.
+from it, the gateway 1, the API behind it 1 too (a gateway passes requests on), the store 2, the archive
+vault 3; the staff 1 (phishing), their viewer 2.
 """
 
 from __future__ import annotations
@@ -73,24 +74,25 @@ def test_an_espionage_actor_does_not_flood_but_an_extortion_gang_does() -> None:
         (-1, "the actors who reach it have no motive for denial of service (Foreign service: espionage)")]
     assert (flood.inherent.likelihood, flood.actors, flood.reachable) == (2, (), True)
     gang = scored("", ("actors:\n", "actors:" + CROOK)).by_id
-    # the gang reaches the gateway one flow from the internet: +1; the API two flows away: no bonus
-    assert steps(gang["R-FLOOD@gw"].inherent.factors, "likelihood") == [
-        (1, "a capable, well-resourced actor with a motive for denial of service reaches it directly "
-            "(Extortion gang, cybercriminal)")]
-    assert gang["R-FLOOD@gw"].actors == ("crook",)
-    assert steps(gang["R-FLOOD@api"].inherent.factors, "likelihood") == []
-    assert gang["R-FLOOD@api"].inherent.likelihood == 3
+    # the gang reaches the gateway one flow from the internet, and the API through it: +1 on both
+    bonus = (1, "a capable, well-resourced actor with a motive for denial of service reaches it directly "
+                "(Extortion gang, cybercriminal)")
+    assert steps(gang["R-FLOOD@gw"].inherent.factors, "likelihood") == [bonus]
+    assert steps(gang["R-FLOOD@api"].inherent.factors, "likelihood") == [bonus]
+    assert gang["R-FLOOD@gw"].actors == gang["R-FLOOD@api"].actors == ("crook",)
+    assert gang["R-FLOOD@api"].inherent.likelihood == 4
 
 
 def test_a_capable_actor_several_hops_away_adds_nothing() -> None:
     analysis = scored()
-    # the same rule on the upload (the spy sits at the patients' end) and on the save (three hops in)
+    # the same rule on the upload (the spy sits at the patients' end) and on the archive copy (the store is
+    # two hops in: the API must be taken first)
     assert (1, "a capable, well-resourced actor with a motive for information disclosure reaches it directly "
                "(Foreign service, nation-state)") in steps(analysis.by_id["R-SHARE@upload"].inherent.factors,
                                                            "likelihood")
-    save = analysis.by_id["R-SHARE@save"]
-    assert steps(save.inherent.factors, "likelihood") == []
-    assert save.actors == ("spy",) and save.inherent.likelihood == 3
+    archive = analysis.by_id["R-SHARE@archive"]
+    assert steps(archive.inherent.factors, "likelihood") == []
+    assert archive.actors == ("spy",) and archive.inherent.likelihood == 3
 
 
 def test_a_threat_that_needs_no_attacker_gets_no_actor_bonus_and_is_never_unreachable() -> None:
@@ -186,12 +188,10 @@ def test_a_detective_control_lowers_the_harm_not_the_chance_except_for_repudiati
             "harm at half strength, not the chance")
     assert (alter.residual.likelihood, alter.residual.impact) == (2, 3)
     # repudiation: the record is what the threat lacks, so the log lowers its likelihood at full strength
+    # (3 +1 the spy through the gateway = 4, less 2)
     deny = analysis.by_id["R-DENY@api"]
-    # (3 - 2, but controls take 60 % of the 3 at most: 1.2, rounded 1)
-    assert steps(deny.residual.factors, "likelihood")[-2:] == [
-        (-2, "control 'audit' (C-LOG, high effectiveness)"),
-        (0.2, "controls take away 60% of the likelihood at most (1.8 of it): the threat's cause remains")]
-    assert deny.residual.likelihood == 1
+    assert steps(deny.residual.factors, "likelihood")[-1] == (-2, "control 'audit' (C-LOG, high effectiveness)")
+    assert (deny.inherent.likelihood, deny.residual.likelihood) == (4, 2)
 
 
 def test_a_backup_restores_lost_data_but_does_not_undo_silent_alteration() -> None:
@@ -218,11 +218,11 @@ def test_a_control_of_the_sender_counts_where_it_acts_there() -> None:
                              "{id: lock, name: Lock, implements: [C-LOCK], effectiveness: high}")
     save = scored(controls, on("api", "minimise", "lock")).by_id["R-SHARE@save"]
     # data minimisation acts at the sender: impact 5 - 2 × 0.67 = 3.66, rounded 4; the lock on the API does not
-    # act at the sender, so the save flow's likelihood stays 3
+    # act at the sender, so the save flow's likelihood stays 4 (3 +1 the spy, through the gateway)
     assert save.controls_in_place == ("minimise",)
     assert steps(save.residual.factors, "impact")[-1] == (-1.34, "control 'minimise' (C-SENDER, medium "
                                                                  "effectiveness)")
-    assert (save.residual.likelihood, save.residual.impact) == (3, 4)
+    assert (save.residual.likelihood, save.residual.impact) == (4, 4)
 
 
 def test_staff_mfa_on_a_party_lowers_the_threats_on_them_and_on_their_flows() -> None:
@@ -253,11 +253,11 @@ def test_gateway_controls_protect_the_elements_behind_it() -> None:
     controls = with_controls("{id: gw-rules, name: Gateway rules, implements: [C-GATE], effectiveness: high}",
                              "{id: gw-lock, name: Gateway lock, implements: [C-LOCK], effectiveness: high}")
     gang = scored(controls, ("actors:\n", "actors:" + CROOK), on("gw", "gw-rules", "gw-lock")).by_id
-    # the gateway's rules act in front of the API: 3 - 2 = 1 (the floor allows 1.8 off: 1.2, rounded 1)
+    # the gateway's rules act in front of the API: 4 - 2 = 2
     api = gang["R-FLOOD@api"]
     assert api.controls_in_place == ("gw-rules",)  # the lock works on the gateway itself only
-    assert steps(api.residual.factors, "likelihood")[-1][1].startswith("controls take away 60%")
-    assert api.residual.likelihood == 1
+    assert steps(api.residual.factors, "likelihood")[-1] == (-2, "control 'gw-rules' (C-GATE, high effectiveness)")
+    assert api.residual.likelihood == 2
     # on the gateway itself both count: 4 - (2 + 2/2), floored at 60 % of 4: 1.6, rounded 2
     assert gang["R-FLOOD@gw"].controls_in_place == ("gw-lock", "gw-rules")
     assert gang["R-FLOOD@gw"].residual.likelihood == 2
@@ -290,10 +290,11 @@ def test_ties_rank_by_impact_then_likelihood_then_exposure() -> None:
     analysis = scored()
     order = [t.id for t in analysis.threats]
     assert [rank_key(t) for t in analysis.threats] == sorted(rank_key(t) for t in analysis.threats)
-    # four threats at 4 × 5 = 20: the two reached straight from the internet first (then by ID), then the
-    # staff's flow to the viewer
+    # five threats at 4 × 5 = 20: the two reached straight from the internet first (then by ID), then the
+    # staff's flow to the viewer and the API's flow to the store, by ID
     twenty = [t.id for t in analysis.threats if t.residual.score == 20]
-    assert twenty == ["R-REACH@forward", "R-REACH@upload", "R-REACH@look", "R-SHARE@look"]
+    assert twenty == ["R-REACH@forward", "R-REACH@upload", "R-REACH@look", "R-SHARE@look", "R-SHARE@save"]
+    assert [analysis.by_id[i].exposed for i in twenty] == [True, True, False, False, False]
     # at 8, impact 4 (2 × 4) before impact 2 (4 × 2)
     assert order.index("R-ALTER@store") < order.index("R-PHISH@staff")
 

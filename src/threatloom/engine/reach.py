@@ -4,7 +4,9 @@ An actor reaches every element in the zones it starts in (nested zones included)
 names, then whatever those can send data to: a flow is a path from its source to its destination, and
 a bidirectional flow is a path both ways. External actors also reach people (parties that are people:
 staff, customers) one step away whatever the flows say, by e-mail, phone or message: phishing is not a
-flow. One breadth-first search per actor: O(actors × (V + E)).
+flow. Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer, reverse
+proxy or queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first search per
+actor: O(actors × (V + E)).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from threatloom.model.vocabulary import ActorOrigin
 class Reach:
     """For each actor, the elements it can reach, how many hops away, and the way there."""
 
-    hops: dict[str, dict[str, int]]  # actor ID -> element ID -> hops from its start
+    hops: dict[str, dict[str, int]]  # actor ID -> element ID -> hops from its start (relays cost none)
     came_from: dict[str, dict[str, tuple[str, str]]]  # actor ID -> element ID -> (previous element, flow ID)
 
     def path(self, actor_id: str, element_id: str) -> list[tuple[str, str | None]]:
@@ -68,6 +70,9 @@ def compute_reach(index: ModelIndex) -> Reach:
         neighbours[flow.source].append((flow.destination, flow.id))
         if flow.bidirectional:
             neighbours[flow.destination].append((flow.source, flow.id))
+    from threatloom.engine.origins import RELAYS
+
+    relays = {c.id for c in index.model.components if c.kind.value in RELAYS}
     hops: dict[str, dict[str, int]] = {}
     came_from: dict[str, dict[str, tuple[str, str]]] = {}
     people = _people(index) if any(a.origin is ActorOrigin.EXTERNAL for a in index.model.actors) else []
@@ -77,14 +82,22 @@ def compute_reach(index: ModelIndex) -> Reach:
             for person in people:
                 reached.setdefault(person, 1)  # phished: one step from wherever the actor is
         previous: dict[str, tuple[str, str]] = {}
-        queue = deque(reached)
+        queue = deque(reached)  # in order of hops (starts 0, people 1), kept so: a 0-cost step goes first
+        done: set[str] = set()
         while queue:
             current = queue.popleft()
+            if current in done:
+                continue
+            done.add(current)
+            cost = 0 if current in relays else 1
             for nxt, flow_id in neighbours[current]:
-                if nxt not in reached:
-                    reached[nxt] = reached[current] + 1
+                if nxt not in reached or reached[current] + cost < reached[nxt]:
+                    reached[nxt] = reached[current] + cost
                     previous[nxt] = (current, flow_id)
-                    queue.append(nxt)
+                    if cost:
+                        queue.append(nxt)
+                    else:
+                        queue.appendleft(nxt)
         hops[actor.id] = reached
         came_from[actor.id] = previous
     return Reach(hops, came_from)

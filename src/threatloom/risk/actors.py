@@ -3,8 +3,9 @@
 Reaching is not enough: the actor must want what the threat gives (its motivation fits the category:
 an espionage actor does not flood a service) and be able to (its skill is at least the rule's
 `actor_skill`). The +1 for a highly skilled, well-resourced actor needs it to reach the element
-directly (from where it starts, or one flow away): an actor that must first take over other elements
-on the way is already counted by the threats on those. Some threats need no attacker at all (data kept
+directly (from where it starts, or one flow away; gateways and queues that pass requests on add no
+step, see :mod:`threatloom.engine.reach`): an actor that must first take over other elements on the way
+is already counted by the threats on those. Some threats need no attacker at all (data kept
 too long, people not told, a vendor's outage): actors neither raise nor lower them, and they are never
 "unreachable".
 """
