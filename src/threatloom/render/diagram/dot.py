@@ -18,7 +18,9 @@ from threatloom.model.vocabulary import Level
 from threatloom.render import palette
 from threatloom.render.diagram.view import Cluster, Diagram, Edge, Node
 
-FONT = "Helvetica,Arial,sans-serif"
+FONT = "Helvetica,Arial,Nimbus Sans,Liberation Sans,sans-serif"
+"""Graphviz measures labels in Helvetica's metrics; a browser without Helvetica or Arial (Linux) would draw
+them in its sans-serif, wider, so the list names the metric-compatible clones before falling back."""
 BACKSLASH = "\u2216"  # drawn instead of "\\", which Graphviz would read as an escape
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "\\": BACKSLASH}

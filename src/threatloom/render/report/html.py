@@ -34,7 +34,7 @@ READABLE_SCALE = 0.6
 """A drawing shrunk below this has labels too small to read on paper (9 pt → 5.4 pt)."""
 LANDSCAPE = (770.0, 470.0)  # room for a drawing on a landscape A4 page, in points (margins, heading)
 PORTRAIT = (520.0, 680.0)  # and on a portrait one
-SMALL = (520.0, 330.0)  # a drawing this small shares its page: it needs no shrinking on half a page
+SMALL = (520.0, 330.0)  # half a portrait page: a drawing that fits it (shrunk at most to 0.8) shares a page
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
@@ -56,7 +56,7 @@ class DiagramFigure:
     def page(self) -> str:
         """The printed page it goes on: "small" (shares a portrait page), "wide" or "tall" (a page of its own,
         in the orientation that shows it larger)."""
-        if self.scale(SMALL) == 1.0:
+        if self.scale(SMALL) >= 0.8:
             return "small"
         # landscape unless portrait shows it clearly larger: a square drawing leaves half a portrait page empty
         return "wide" if self.scale(LANDSCAPE) >= 0.9 * self.scale(PORTRAIT) else "tall"
