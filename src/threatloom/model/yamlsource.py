@@ -233,16 +233,7 @@ class _Converter:
             aliased = True
         else:
             self.seen.add(id(node))
-        if aliased:
-            self.alias_values += 1
-            if self.alias_values > MAX_ALIAS_VALUES:
-                self._stop(node, f"aliases expand to more than {MAX_ALIAS_VALUES:,} values",
-                           "remove alias chains (`*name`) that multiply content", "too-large")
-        if self.visits > MAX_NODES:
-            self._stop(node, f"document expands to more than {MAX_NODES:,} values",
-                       "remove alias chains (`*name`) that multiply content", "too-large")
-        if depth > MAX_DEPTH:
-            self._stop(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure", "too-deep")
+        self._bound(node, depth, aliased)
         if node.tag not in _KNOWN_TAGS:
             self._unsupported_tag(node)
             return None
@@ -251,9 +242,8 @@ class _Converter:
         return [self._item(item, depth + 1, aliased) if type(item) is _ScalarNode
                 else self.convert(item, depth + 1, aliased) for item in node.value]
 
-    def _item(self, node: yaml.ScalarNode, depth: int, aliased: bool) -> Any:
-        """A scalar inside a collection: counted and bounded like any value."""
-        self.visits += 1
+    def _bound(self, node: yaml.Node, depth: int, aliased: bool) -> None:
+        """Stop at the first value past a bound: alias expansion, document size, nesting depth."""
         if aliased:
             self.alias_values += 1
             if self.alias_values > MAX_ALIAS_VALUES:
@@ -264,6 +254,11 @@ class _Converter:
                        "remove alias chains (`*name`) that multiply content", "too-large")
         if depth > MAX_DEPTH:
             self._stop(node, f"nested deeper than {MAX_DEPTH} levels", "flatten the structure", "too-deep")
+
+    def _item(self, node: yaml.ScalarNode, depth: int, aliased: bool) -> Any:
+        """A scalar inside a collection: counted and bounded like any value."""
+        self.visits += 1
+        self._bound(node, depth, aliased)
         tag = node.tag
         if tag == _STR:
             return node.value
