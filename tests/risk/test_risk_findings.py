@@ -263,6 +263,24 @@ def test_gateway_controls_protect_the_elements_behind_it() -> None:
     assert gang["R-FLOOD@gw"].residual.likelihood == 2
 
 
+def test_rate_limits_at_every_caller_count_for_the_element_they_call() -> None:
+    controls = with_controls("{id: throttle, name: Throttle, implements: [C-THROTTLE], effectiveness: high}")
+    gang = ("actors:\n", "actors:" + CROOK)
+    exhaust = scored(controls, gang, on("api", "throttle")).by_id["R-EXHAUST@store"]
+    # the gang reaches the store's only caller, the API, and the API limits what it sends: 3 - 2 = 1 (the
+    # floor allows 1.8 off: 1.2, rounded 1)
+    assert exhaust.controls_in_place == ("throttle",)
+    assert steps(exhaust.residual.factors, "likelihood")[0] == (-2, "control 'throttle' (C-THROTTLE, high "
+                                                                    "effectiveness)")
+    assert exhaust.residual.likelihood == 1
+    # a second caller the gang reaches (the viewer, through the phished staff) without limits: the gang
+    # takes that way, so the API's limits do not count
+    side = ("  - {id: look,", "  - {id: query, name: Query, source: viewer, destination: store, protocol: SQL, "
+                              "authentication: password, encryption: tls, data: [scans]}\n  - {id: look,")
+    unlimited = scored(controls, gang, on("api", "throttle"), side).by_id["R-EXHAUST@store"]
+    assert unlimited.controls_in_place == () and unlimited.residual.likelihood == 3
+
+
 # -- 8. every score explains itself from its base ------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ they concern so each rule only meets candidates of the right type. Output is ran
 :func:`rank_key`), so a re-run on an unchanged model is identical.
 
 Controls count where they act: on the element, or for a flow on the flow and its destination; on a
-flow's source when the catalog control acts at the sender (`counts_from: [source]`); on a gateway, WAF,
+flow's source when the catalog control acts at the sender (`counts_from: [source]`), and for an element on
+every caller an attacker can use; on a gateway, WAF,
 load balancer or reverse proxy in front of the element when it protects what is behind it
 (`counts_from: [front]`). "In front of" follows the flows into the element through pass-through
 elements, indexed once per element.
@@ -135,7 +136,7 @@ class _Analyser:
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
         self._actor_cache: dict[tuple[str, Category, Skill], ActorJudgement] = {}
         self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
-        self._effects_cache: dict[tuple[str, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
+        self._effects_cache: dict[tuple[object, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
 
     def _reach(self, origin: str, element_id: str) -> bool:
@@ -263,7 +264,9 @@ class _Analyser:
                 rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because, "rule"))
         impact += impact_shift
         kind = ThreatKind(rule.category, affected(rule.category, rule.impact.affects))
-        effects = self._effects(target, controls, rule.controls)
+        if target_kind == "element":
+            controls = [*controls, *self._caller_controls(target, judged.capable, rule.controls)]
+        effects = self._effects((target, judged.capable), controls, rule.controls)
         owasp = None
         if self.model.risk.method is RiskMethod.OWASP:
             # the OWASP ratings stand in for the actor and asset factors of the matrix; the rule's own
@@ -321,7 +324,38 @@ class _Analyser:
             self._impact_cache[key] = cached
         return cached
 
-    def _effects(self, target: str, controls: Sequence[Placed],
+    def _caller_controls(self, element_id: str, capable: tuple[str, ...], wanted: tuple[str, ...]) -> list[Placed]:
+        """Controls that act at the sender (rate limiting at the caller), on the callers of an element: those
+        with a flow into it that a capable actor reaches (all of them when none is named), gateways and the
+        like aside (they count in front). A catalog control counts only when every such caller has it, at
+        the strength of the weakest: an attacker takes the path without it."""
+        catalog = self.catalog.controls
+        acting = [c for c in wanted if "source" in catalog[c].counts_from]
+        if not acting:
+            return []
+        callers = sorted({f.source for f in self.index.incoming.get(element_id, ())
+                          if f.source not in self._in_front(element_id)})
+        if capable:
+            callers = [c for c in callers if any(c in self.reach.hops[a] for a in capable)]
+        if not callers:
+            return []
+        chosen: list[Placed] = []
+        for catalog_id in acting:
+            weakest: tuple[float, Control] | None = None
+            for caller in callers:
+                held = [(control_effect(c, catalog[catalog_id]).amount, c) for c in self._own_controls(caller)
+                        if catalog_id in c.implements]
+                best = max(held, key=lambda h: (h[0], h[1].id), default=None)
+                if best is None or best[0] <= 0:
+                    weakest = None
+                    break
+                if weakest is None or best[0] < weakest[0]:
+                    weakest = best
+            if weakest is not None:
+                chosen.append((weakest[1], "source"))
+        return chosen
+
+    def _effects(self, target: str | tuple[str, tuple[str, ...]], controls: Sequence[Placed],
                  candidates: tuple[str, ...]) -> tuple[ControlEffect, ...]:
         """The effects of the model controls that implement one of the candidate catalog controls, each
         where it acts (a control on the source or in front counts only if its catalog control acts there);
