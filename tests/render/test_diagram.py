@@ -357,3 +357,17 @@ def test_drawing_survives_graphviz_giving_up_on_a_layout() -> None:
     text = normalised(svg_texts(draw(diagram)))
     assert all(normalised(e.name) in text for e in model.index.elements.values())
     assert first_fails or "rankdir=TB" in render_dot(diagram)
+
+
+def test_mermaid_overview_joins_both_directions_in_one_link() -> None:
+    model, analysis = loaded(SAAS)
+    diagram = build_diagram(model, analysis, overview=True)
+    text = render_mermaid(diagram)
+    assert all(_LINE.match(line) for line in text.splitlines())
+    links = [line for line in text.splitlines() if "-->|" in line]
+    assert len(links) == len(diagram.edges)
+    both = [e for e in diagram.edges if e.bidirectional]
+    assert both and sum("<-->" in line for line in links) == len(both)
+    edge = both[0]
+    first, second = edge.name.split("\n")
+    assert any(f"{mermaid_text(first)}<br>{mermaid_text(second)}" in line for line in links)

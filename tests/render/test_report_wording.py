@@ -116,6 +116,11 @@ def test_excel_register_has_the_decision_columns(renders: Renders) -> None:
     assert rows["TL-S008@store"]["Untreated because"] == "no decision"
     assert rows["TL-D001@shop"]["Status"] == "false positive" and rows["TL-D001@shop"]["Untreated because"] is None
     assert rows["TL-I003@db"]["Category"] == "Information disclosure"
+    summary = [c for row in openpyxl.load_workbook(renders(TREATMENTS)["xlsx"])["Summary"].iter_rows(
+        values_only=True) for c in row if isinstance(c, str)]
+    assert "see Notes" in " ".join(summary)
+    assert any("decision for 'TL-S001@browse' does not count: acceptance expired on 2025-01-31" in c
+               for c in summary)
 
 
 def test_analyze_summary_says_why_the_gaps_are_open(tmp_path: Path) -> None:

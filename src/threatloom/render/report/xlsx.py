@@ -168,6 +168,14 @@ def _summary(ws: Worksheet, ctx: ReportContext) -> None:
                 put(ws, row, c, value)
             if tally.worst is not None:
                 ws.cell(row=row, column=5).fill = fills[tally.worst.value]
+    if ctx.problems:  # the summary's "see Notes"
+        row += 2
+        put(ws, row, 1, "Notes: decisions that match no threat, are overdue or do not count").font = bold
+        for problem in ctx.problems:
+            row += 1
+            ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
+            put(ws, row, 1, problem).alignment = Alignment(wrap_text=True, vertical="top")
+            ws.row_dimensions[row].height = 15 * (1 + len(problem) // 110)
     ws.column_dimensions["E"].width = 14
 
 
