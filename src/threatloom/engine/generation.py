@@ -5,8 +5,8 @@ they concern so each rule only meets candidates of the right type. Output is ran
 :func:`rank_key`), so a re-run on an unchanged model is identical.
 
 Controls count where they act: on the element, or for a flow on the flow and its destination; on a
-flow's source when the catalog control acts at the sender (`counts_from: [source]`), and for an element on
-every caller an attacker can use; on a gateway, WAF,
+flow's source when the catalog control acts at the sender (`counts_from: [source]`); for an element, on
+every caller an attacker can use when it limits what callers send (`counts_from: [callers]`); on a gateway, WAF,
 load balancer or reverse proxy in front of the element when it protects what is behind it
 (`counts_from: [front]`). "In front of" follows the flows into the element through pass-through
 elements, indexed once per element.
@@ -54,7 +54,7 @@ from threatloom.risk.scoring import (
 MANUAL_LIKELIHOOD = 3  # where a hand-written threat's likelihood starts when the team gives none
 MANUAL_IMPACT = 2  # where its impact starts (as a rule's impact base) before assets, CVSS or the team
 MANUAL_BASE = "where a hand-written threat starts"
-Placed = tuple[Control, str]  # a model control and where it sits for the threat: target, source or front
+Placed = tuple[Control, str]  # a model control and where it sits for the threat: target, source, callers, front
 
 
 def rank_key(threat: Threat) -> tuple[object, ...]:
@@ -330,7 +330,7 @@ class _Analyser:
         like aside (they count in front). A catalog control counts only when every such caller has it, at
         the strength of the weakest: an attacker takes the path without it."""
         catalog = self.catalog.controls
-        acting = [c for c in wanted if "source" in catalog[c].counts_from]
+        acting = [c for c in wanted if "callers" in catalog[c].counts_from]
         if not acting:
             return []
         callers = sorted({f.source for f in self.index.incoming.get(element_id, ())
@@ -352,7 +352,7 @@ class _Analyser:
                 if weakest is None or best[0] < weakest[0]:
                     weakest = best
             if weakest is not None:
-                chosen.append((weakest[1], "source"))
+                chosen.append((weakest[1], "callers"))
         return chosen
 
     def _effects(self, target: str | tuple[str, tuple[str, ...]], controls: Sequence[Placed],
