@@ -170,3 +170,20 @@ decisions:
     assert threat.decision is not None and not threat.decision.valid
     (warning,) = analysis.decision_problems
     assert warning.message == ("decision for 'T-PROC-1@web' does not count: acceptance expired on 2026-01-31")
+
+
+def test_threats_json_carries_each_score_base_and_factor_kinds() -> None:
+    import json
+
+    threats = {t["id"]: t for t in json.loads(render_json(shop()))["threats"]}
+    order = threats["T-FLOW-1@order"]
+    # T-FLOW-1 starts at likelihood 3 and impact 2 (the rule's bases); the internet flow adds 1 (the rule's own
+    # adjustment), the crook at the shopper's end 1 (actor), the orders' confidentiality 2 (asset)
+    assert order["inherent"]["base"] == {"likelihood": 3, "impact": 2, "source": "the rule's base"}
+    assert [(f["kind"], f["delta"]) for f in order["inherent"]["factors"]] == [("rule", 1), ("actor", 1),
+                                                                                ("asset", 2)]
+    assert order["exposed"] is True and threats["T-PROC-1@desk"]["exposed"] is False
+    manual = threats["MT-REFUND"]["inherent"]
+    assert manual["base"]["source"] == "where a hand-written threat starts"
+    # the team judged its likelihood (4); its impact follows the orders it names
+    assert [f["kind"] for f in manual["factors"]] == ["team", "asset"]
