@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -16,8 +17,9 @@ from threatloom.render.report.context import CATEGORY_LABELS, STATUS_LABELS
 from threatloom.render.report.html import LANDSCAPE, PORTRAIT, PRINT_DETAILS, diagrams
 
 
+@functools.cache
 def pages(pdf: Path) -> list[tuple[float, float, str]]:
-    """Each page's width, height (points) and text."""
+    """Each page's width, height (points) and text (read once per file)."""
     info = subprocess.run(["pdfinfo", "-f", "1", "-l", "9999", str(pdf)], capture_output=True, text=True,
                           check=True, timeout=60).stdout
     sizes = [(float(w), float(h)) for w, h in re.findall(r"^Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info, re.M)]

@@ -13,11 +13,10 @@ import pytest
 from tests.conftest import run_cli
 from tests.render.conftest import Renders
 from tests.render.models import CLINIC, CLINIC_PREVIOUS, EXAMPLE_MODELS, HOSTILE, PDF_MODELS, example_id, loaded
-from threatloom.catalog.loading import load_controls
 from threatloom.engine.threat import Analysis
 from threatloom.model.schema import Model
 from threatloom.render.digest import progress
-from threatloom.render.report import ReportInput, UnknownReportFormatError, report_format
+from threatloom.render.report import UnknownReportFormatError, report_format
 from threatloom.render.report.links import attack, capec, cwe
 from threatloom.render.report.markdown import md_escape
 from threatloom.render.report.xlsx import put, sheet_title
@@ -138,20 +137,18 @@ def test_markdown_has_a_mermaid_block_and_the_register(rendered: dict[str, Path]
         assert f"| `{threat.id}` |" in text
 
 
-@pytest.mark.parametrize("ext", ["html", "md"])
-def test_same_model_same_bytes(ext: str, renders: Renders, clinic: tuple[Model, Analysis]) -> None:
-    again = report_format(Path(f"r.{ext}")).render(ReportInput(*clinic, load_controls()))
-    assert renders(CLINIC)[ext].read_bytes() == again
-
-
-def test_the_command_writes_html_markdown_and_excel(tmp_path: Path) -> None:
-    """One run of `threatloom report` per format (the PDF of every model goes through it already)."""
+def test_the_command_writes_every_format_and_the_same_bytes(tmp_path: Path, renders: Renders) -> None:
+    """One run of `threatloom report` per format (the PDF of every model goes through it already); HTML and
+    Markdown come out byte for byte as this process renders them (another process, another hash seed)."""
     for ext, name in (("html", "html"), ("md", "markdown"), ("xlsx", "xlsx")):
         target = tmp_path / f"report.{ext}"
         result = run_cli("report", str(CLINIC), "-o", str(target))
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == f"wrote {target} ({len(loaded(CLINIC)[1].threats)} threats, {name})"
-        assert target.stat().st_size > 10_000
+        if ext == "xlsx":
+            assert openpyxl.load_workbook(target).sheetnames == ["Summary", "Register", "Assets"]
+        else:
+            assert target.read_bytes() == renders(CLINIC)[ext].read_bytes(), ext
 
 
 def test_unknown_extension_is_a_usage_error(tmp_path: Path) -> None:
@@ -257,12 +254,12 @@ def test_progress_against_a_previous_version(clinic: tuple[Model, Analysis], tmp
 def test_large_models_get_the_zone_overview(tmp_path: Path) -> None:
     import yaml
 
-    components = [{"id": f"c{i}", "name": f"Component {i}", "type": "process", "zone": f"z{i % 4}"}
+    components = [{"id": f"c{i}", "name": f"Component {i}", "type": "process", "zone": f"z{i % 7}"}
                   for i in range(70)]
     flows = [{"id": f"f{i}", "name": f"Flow {i}", "source": f"c{i}", "destination": f"c{(i + 1) % 70}"}
              for i in range(70)]
     model = {"threatloom": 1, "system": {"name": "Big"},
-             "zones": [{"id": f"z{i}", "name": f"Zone {i}", "trust": i} for i in range(4)],
+             "zones": [{"id": f"z{i}", "name": f"Zone {i}", "trust": i} for i in range(7)],
              "components": components, "flows": flows}
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(model))
@@ -271,8 +268,7 @@ def test_large_models_get_the_zone_overview(tmp_path: Path) -> None:
     text = " ".join(parse_html(out).text)
     assert "Data-flow diagram: trust zones" in text
     assert "70 elements, too many to read in one drawing" in text
-    # then each zone on its own: 17 or 18 elements, more than a zone drawing holds with sub-zones, but
-    # these have none
+    # then each zone on its own, with the elements it exchanges flows with
     html = out.read_text("utf-8")
     assert "Diagrams per trust zone" in text
-    assert [f"<h3>Zone {i}</h3>" in html for i in range(4)] == [True] * 4
+    assert [f"<h3>Zone {i}</h3>" in html for i in range(7)] == [True] * 7

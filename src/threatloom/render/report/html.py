@@ -102,8 +102,10 @@ def _best_figure(diagram: Diagram, title: str, note: str, *, legend: bool = True
     from threatloom.render.diagram.dot import render_dot
     from threatloom.render.diagram.graphviz import GraphvizFailedError, run_dot
 
-    figures = []
+    figures: list[DiagramFigure] = []
     for rankdir in ("TB", "LR"):
+        if figures and max(figures[0].scale(LANDSCAPE), figures[0].scale(PORTRAIT)) >= 0.95:
+            break  # fits a page as it is: nothing to gain the other way
         try:
             svg = run_dot(render_dot(diagram, rankdir=rankdir, legend=legend), "svg")
         except GraphvizFailedError as exc:
