@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import typer
 
-from threatloom.cli import model_commands
+from threatloom.cli import (
+    analysis_commands,
+    interop_commands,
+    lifecycle_commands,
+    model_commands,
+    render_commands,
+)
 
 app = typer.Typer(
     name="threatloom",
@@ -18,16 +24,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-model_commands.register(app)
-
-for _name in ("analysis_commands", "lifecycle_commands", "render_commands", "interop_commands"):
-    try:
-        _module = __import__(f"threatloom.cli.{_name}", fromlist=["register"])
-    except ModuleNotFoundError as _exc:  # a command group not built yet
-        if _exc.name != f"threatloom.cli.{_name}":
-            raise
-        continue
-    _module.register(app)
+for _group in (model_commands, analysis_commands, lifecycle_commands, render_commands, interop_commands):
+    _group.register(app)
 
 
 def version_callback(value: bool) -> None:
