@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
 from threatloom.engine.conditions import ConditionError, Predicate, compile_condition
+from threatloom.engine.guards import Guard, both, guard_of, types_guard
 from threatloom.errors import InputError, Problem
 from threatloom.model.pydantic_errors import describe_validation_error
 from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
@@ -39,6 +40,9 @@ class CompiledRule:
     impact: tuple[CompiledAdjustment, ...]
     origin: str
     builtin: bool
+    # the targets where `when` can hold, derived from it and from `element_types` (None: every target);
+    # the engine evaluates the rule on those only
+    guard: Guard | None = None
 
 
 @dataclass
@@ -167,11 +171,14 @@ def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin:
             CompiledAdjustment(a, compile_condition(a.when, scope, (*path, section, "adjust", k, "when"), locate))
             for k, a in enumerate(items))
 
+    when = compile_condition(rule.when, scope, (*path, "when"), locate)
+    types = types_guard(tuple(t.value for t in rule.element_types)) if rule.element_types else None
     return CompiledRule(
         rule=rule,
-        when=compile_condition(rule.when, scope, (*path, "when"), locate),
+        when=when,
         likelihood=adjustments("likelihood", rule.likelihood.adjust),
         impact=adjustments("impact", rule.impact.adjust),
         origin=f"{document.locate((*path, 'id'))}",
         builtin=builtin,
+        guard=both(types, guard_of(rule.when, scope)),
     )

@@ -1,15 +1,17 @@
-"""Facts: the typed attributes rule conditions may test, computed once per element and per flow.
+"""Facts: the typed attributes rule conditions may test, computed at most once per element and per flow.
 
 Each fact has a kind that says which operators and values a condition may use with it; the registry
-below is the whole vocabulary of the rule language, so a rule naming anything else fails to load.
+below is the whole vocabulary of the rule language, so a rule naming anything else fails to load. Each
+fact's value is a small function of its element or flow, computed on first look-up (:class:`LazyFacts`):
+most rules stop at their first test, so most facts of most targets are never needed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from threatloom.engine.origins import (
     CLIENTS,
@@ -17,12 +19,14 @@ from threatloom.engine.origins import (
     PASS_THROUGH,
     THIRD_PARTY_TAGS,
     URL_FETCH_TAGS,
+    FlowNature,
+    Origins,
     Topology,
     topology_of,
 )
 from threatloom.engine.releases import end_of_life, runs_windows
 from threatloom.model.index import Element, ModelIndex
-from threatloom.model.schema import Flow
+from threatloom.model.schema import Asset, Flow
 from threatloom.model.vocabulary import (
     AssetKind,
     Assurance,
@@ -188,10 +192,14 @@ FLOW_FACTS: dict[str, tuple[FactKind, str]] = {
 }
 
 
-def _highest(values: list[Any], order: type[Enum]) -> str | None:
-    members = list(order)
-    ranked = [members.index(v) for v in values]
-    return str(members[max(ranked)].value) if ranked else None
+_RANKS: dict[type[Enum], dict[Any, int]] = {cls: {m: i for i, m in enumerate(cls)}
+                                            for cls in (Classification, Level)}
+
+
+def _highest(values: Iterable[Any], order: type[Enum]) -> str | None:
+    rank = _RANKS[order]
+    best = max(values, key=rank.__getitem__, default=None)
+    return None if best is None else str(best.value)
 
 
 def _implemented(index: ModelIndex, control_ids: tuple[str, ...]) -> frozenset[str]:
@@ -202,80 +210,161 @@ def _implemented(index: ModelIndex, control_ids: tuple[str, ...]) -> frozenset[s
     return frozenset(out)
 
 
-def element_facts(index: ModelIndex, element: Element, reach: Callable[[str, str], bool]) -> Facts:
-    """All element facts for `element`; `reach(origin, element_id)` tells actor reachability."""
-    comp, party = element.component, element.party
-    top = topology_of(index)
-    assets = index.assets_at(element.id)
-    stored = [index.assets[a] for a in comp.stores if a in index.assets] if comp else []
-    incoming, outgoing = index.incoming.get(element.id, []), index.outgoing.get(element.id, [])
-    own_trust = index.trust_of(element.id)
-    technology = ""
+T = TypeVar("T")
+
+
+class _once(Generic[T]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """An attribute computed on first use and kept (functools.cached_property takes a lock each time)."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, subject: Any, owner: Any = None) -> T:
+        value = self.compute(subject)
+        subject.__dict__[self.name] = value
+        return value
+
+
+class LazyFacts(dict[str, Any]):
+    """Facts computed on first look-up and kept: a rule pays only for the facts it tests, once per target.
+
+    It is a plain dictionary to conditions (`facts[name]`); a name that is no fact raises KeyError."""
+
+    __slots__ = ("_subject", "_values")
+
+    def __init__(self, subject: Any, values: Mapping[str, Callable[[Any], Any]]) -> None:
+        super().__init__()
+        self._subject = subject
+        self._values = values
+
+    def __missing__(self, name: str) -> Any:
+        value = self._values[name](self._subject)
+        self[name] = value
+        return value
+
+    def complete(self) -> LazyFacts:
+        """Every fact computed now (for callers that want the whole set)."""
+        for name in self._values:
+            self[name]  # computes and keeps it
+        return self
+
+
+class _ElementSubject:
+    """What an element's facts are computed from, with the parts several facts share computed once."""
+
+    def __init__(self, index: ModelIndex, top: Topology, element: Element, reach: Callable[[str, str], bool]) -> None:
+        self.index, self.top, self.element, self.reach = index, top, element, reach
+        self.id = element.id
+        self.comp, self.party = element.component, element.party
+
+    @_once
+    def assets(self) -> list[Asset]:
+        return self.index.assets_at(self.id)
+
+    @_once
+    def stored(self) -> list[Asset]:
+        comp = self.comp
+        return [self.index.assets[a] for a in comp.stores if a in self.index.assets] if comp else []
+
+    @_once
+    def incoming(self) -> list[Flow]:
+        return self.index.incoming.get(self.id, [])
+
+    @_once
+    def outgoing(self) -> list[Flow]:
+        return self.index.outgoing.get(self.id, [])
+
+    @_once
+    def trust(self) -> int:
+        return self.index.trust_of(self.id)
+
+    @_once
+    def reached(self) -> Origins:
+        return self.top.reached[self.id]
+
+
+def _technology(s: _ElementSubject) -> str:
+    comp = s.comp
     if comp is not None and comp.technology is not None:
-        technology = f"{comp.technology.name} {comp.technology.version or ''}".strip()
-    kind = comp.kind.value if comp else ComponentKind.USER.value
-    reached = top.reached[element.id]
-    third_party = _third_party(top, element)
-    return {
-        "type": element.type.value,
-        "kind": kind,
-        "party": party.kind.value if party else None,
-        "trust": own_trust,
-        "internet": index.is_internet(element.id),
-        "internet_facing": bool(comp and comp.internet_facing),
-        "admin": bool(comp and (comp.admin or comp.kind is ComponentKind.ADMIN_CONSOLE)),
-        "encryption_at_rest": comp.encryption_at_rest if comp else None,
-        "audit_logging": comp.audit_logging if comp else None,
-        "tags": frozenset(element.tags),
-        "technology": technology,
-        "classification": _highest([a.classification for a in assets], Classification),
-        "stores_classification": _highest([a.classification for a in stored], Classification),
-        "confidentiality": _highest([a.confidentiality for a in assets], Level),
-        "integrity": _highest([a.integrity for a in assets], Level),
-        "availability": _highest([a.availability for a in assets], Level),
-        "personal_data": any(a.personal_data for a in assets),
-        "asset_kinds": frozenset(a.kind.value for a in assets),
-        "assurance": party.assurance.value if party else None,
-        "receives_data": bool(party and party.receives),
-        "holds_access": bool(party and party.access),
-        "inbound_from_internet": any(index.is_internet(f.source) for f in incoming),
-        "inbound_from_lower_trust": any(index.trust_of(f.source) < own_trust for f in incoming),
-        "inbound_unauthenticated": any(f.authentication is Authentication.NONE for f in incoming),
-        "outbound_kinds": frozenset(_kind(index, f.destination) for f in outgoing),
-        "inbound_kinds": frozenset(_kind(index, f.source) for f in incoming),
-        "flows_in": len(incoming),
-        "flows_out": len(outgoing),
-        "controls": _implemented(index, comp.controls) if comp else frozenset(),
-        "reachable_by_external": reach("external", element.id),
-        "reachable_by_internal": reach("internal", element.id),
-        "person": top.person[element.id],
-        "third_party": third_party,
-        "vendor_hosted": _vendor_hosted(top, element),
-        "entry_point": _entry_point(top, element),
-        "reached_from_internet": reached.internet or bool(comp and comp.internet_facing),
-        "reached_from_lower_trust": reached.trust is not None and reached.trust < own_trust,
-        "reached_by_people": reached.people,
-        "reached_parties": reached.parties,
-        "reached_kinds": reached.kinds,
-        "inbound_people": any(top.person[f.source] for f in incoming),
-        "sign_ins": reached.sign_ins,
-        "sign_in_parties": reached.sign_in_parties,
-        "admin_reached_from_lower_trust": _admin_reached_from_lower_trust(top, element.id, own_trust),
-        "callers_reached_from_internet": _callers_reached_from_internet(top, incoming),
-        "callers_take_anonymous_requests": any(
-            f.source in top.anonymous_inbound for f in incoming if not top.nature[f.id].remote_session),
-        "logs_to_third_party": any(top.kind(f.destination) in ("log-store", "monitoring")
-                                   and _vendor_hosted(top, index.elements[f.destination]) for f in outgoing),
-        "stores_personal_data": any(a.personal_data for a in stored),
-        "receives_personal_data": (any(a.personal_data for a in assets) if party is not None else
-                                   any(index.assets[a].personal_data for f in incoming for a in f.data
-                                       if a in index.assets)),
-        "holds_secrets": any(a.kind is AssetKind.CREDENTIAL and not a.personal_data for a in assets),
-        "fetches_urls": comp is not None and _fetches_urls(top, element, outgoing),
-        "in_cloud": comp is not None and top.in_cloud(element.id),
-        "windows": comp is not None and runs_windows(comp.technology),
-        "end_of_life": comp is not None and end_of_life(comp.technology),
-    }
+        return f"{comp.technology.name} {comp.technology.version or ''}".strip()
+    return ""
+
+
+def _receives_personal_data(s: _ElementSubject) -> bool:
+    if s.party is not None:
+        return any(a.personal_data for a in s.assets)
+    assets = s.index.assets
+    return any(assets[a].personal_data for f in s.incoming for a in f.data if a in assets)
+
+
+_ELEMENT_VALUES: dict[str, Callable[[_ElementSubject], Any]] = {
+    "type": lambda s: s.element.type.value,
+    "kind": lambda s: s.comp.kind.value if s.comp else ComponentKind.USER.value,
+    "party": lambda s: s.party.kind.value if s.party else None,
+    "trust": lambda s: s.trust,
+    "internet": lambda s: s.index.is_internet(s.id),
+    "internet_facing": lambda s: bool(s.comp and s.comp.internet_facing),
+    "admin": lambda s: bool(s.comp and (s.comp.admin or s.comp.kind is ComponentKind.ADMIN_CONSOLE)),
+    "encryption_at_rest": lambda s: s.comp.encryption_at_rest if s.comp else None,
+    "audit_logging": lambda s: s.comp.audit_logging if s.comp else None,
+    "tags": lambda s: frozenset(s.element.tags),
+    "technology": _technology,
+    "classification": lambda s: _highest((a.classification for a in s.assets), Classification),
+    "stores_classification": lambda s: _highest((a.classification for a in s.stored), Classification),
+    "confidentiality": lambda s: _highest((a.confidentiality for a in s.assets), Level),
+    "integrity": lambda s: _highest((a.integrity for a in s.assets), Level),
+    "availability": lambda s: _highest((a.availability for a in s.assets), Level),
+    "personal_data": lambda s: any(a.personal_data for a in s.assets),
+    "asset_kinds": lambda s: frozenset(a.kind.value for a in s.assets),
+    "assurance": lambda s: s.party.assurance.value if s.party else None,
+    "receives_data": lambda s: bool(s.party and s.party.receives),
+    "holds_access": lambda s: bool(s.party and s.party.access),
+    "inbound_from_internet": lambda s: any(s.index.is_internet(f.source) for f in s.incoming),
+    "inbound_from_lower_trust": lambda s: any(s.index.trust_of(f.source) < s.trust for f in s.incoming),
+    "inbound_unauthenticated": lambda s: any(f.authentication is Authentication.NONE for f in s.incoming),
+    "outbound_kinds": lambda s: frozenset(s.top.kind(f.destination) for f in s.outgoing),
+    "inbound_kinds": lambda s: frozenset(s.top.kind(f.source) for f in s.incoming),
+    "flows_in": lambda s: len(s.incoming),
+    "flows_out": lambda s: len(s.outgoing),
+    "controls": lambda s: _implemented(s.index, s.comp.controls) if s.comp else frozenset(),
+    "reachable_by_external": lambda s: s.reach("external", s.id),
+    "reachable_by_internal": lambda s: s.reach("internal", s.id),
+    "person": lambda s: s.top.person[s.id],
+    "third_party": lambda s: _third_party(s.top, s.element),
+    "vendor_hosted": lambda s: _vendor_hosted(s.top, s.element),
+    "entry_point": lambda s: _entry_point(s.top, s.element),
+    "reached_from_internet": lambda s: s.reached.internet or bool(s.comp and s.comp.internet_facing),
+    "reached_from_lower_trust": lambda s: s.reached.trust is not None and s.reached.trust < s.trust,
+    "reached_by_people": lambda s: s.reached.people,
+    "reached_parties": lambda s: s.reached.parties,
+    "reached_kinds": lambda s: s.reached.kinds,
+    "inbound_people": lambda s: any(s.top.person[f.source] for f in s.incoming),
+    "sign_ins": lambda s: s.reached.sign_ins,
+    "sign_in_parties": lambda s: s.reached.sign_in_parties,
+    "admin_reached_from_lower_trust": lambda s: _admin_reached_from_lower_trust(s.top, s.id, s.trust),
+    "callers_reached_from_internet": lambda s: _callers_reached_from_internet(s.top, s.incoming),
+    "callers_take_anonymous_requests": lambda s: any(
+        f.source in s.top.anonymous_inbound for f in s.incoming if not s.top.nature[f.id].remote_session),
+    "logs_to_third_party": lambda s: any(s.top.kind(f.destination) in ("log-store", "monitoring")
+                                         and _vendor_hosted(s.top, s.index.elements[f.destination])
+                                         for f in s.outgoing),
+    "stores_personal_data": lambda s: any(a.personal_data for a in s.stored),
+    "receives_personal_data": _receives_personal_data,
+    "holds_secrets": lambda s: any(a.kind is AssetKind.CREDENTIAL and not a.personal_data for a in s.assets),
+    "fetches_urls": lambda s: s.comp is not None and _fetches_urls(s.top, s.element, s.outgoing),
+    "in_cloud": lambda s: s.comp is not None and s.top.in_cloud(s.id),
+    "windows": lambda s: s.comp is not None and runs_windows(s.comp.technology),
+    "end_of_life": lambda s: s.comp is not None and end_of_life(s.comp.technology),
+}
+assert _ELEMENT_VALUES.keys() == ELEMENT_FACTS.keys(), "every element fact has a value, and only those"
+
+
+def element_facts(index: ModelIndex, element: Element, reach: Callable[[str, str], bool],
+                  top: Topology | None = None) -> LazyFacts:
+    """The element facts of `element`, each computed on first look-up; `reach(origin, element_id)` tells
+    actor reachability. `top` is the index's topology, when the caller has it at hand."""
+    return LazyFacts(_ElementSubject(index, top or topology_of(index), element, reach), _ELEMENT_VALUES)
 
 
 def _third_party(top: Topology, element: Element) -> bool:
@@ -342,42 +431,62 @@ def _admin_reached_from_lower_trust(top: Topology, element_id: str, own_trust: i
     return False
 
 
-def _kind(index: ModelIndex, element_id: str) -> str:
-    comp = index.components.get(element_id)
-    return comp.kind.value if comp else ComponentKind.USER.value
+class _FlowSubject:
+    """What a flow's facts are computed from, with the parts several facts share computed once."""
+
+    def __init__(self, index: ModelIndex, top: Topology, flow: Flow) -> None:
+        self.index, self.top, self.flow = index, top, flow
+
+    @_once
+    def data(self) -> list[Asset]:
+        assets = self.index.assets
+        return [assets[a] for a in self.flow.data if a in assets]
+
+    @_once
+    def trusts(self) -> tuple[int, int]:
+        return self.index.trust_of(self.flow.source), self.index.trust_of(self.flow.destination)
+
+    @_once
+    def origin(self) -> Origins:
+        return self.top.flow_origin(self.flow)
+
+    @_once
+    def nature(self) -> FlowNature:
+        return self.top.nature[self.flow.id]
 
 
-def flow_facts(index: ModelIndex, flow: Flow) -> Facts:
-    top = topology_of(index)
-    source, destination = index.elements[flow.source], index.elements[flow.destination]
-    s_trust, d_trust = index.trust_of(flow.source), index.trust_of(flow.destination)
-    data = [index.assets[a] for a in flow.data if a in index.assets]
-    origin, nature = top.flow_origin(flow), top.nature[flow.id]
-    return {
-        "authentication": flow.authentication.value,
-        "authorization": flow.authorization.value,
-        "encryption": flow.encryption.value,
-        "protocol": flow.protocol or "",
-        "port": flow.port or 0,
-        "tags": frozenset(flow.tags),
-        "bidirectional": flow.bidirectional,
-        "crosses_boundary": source.zone != destination.zone,
-        "trust_increases": s_trust < d_trust,
-        "trust_decreases": s_trust > d_trust,
-        "from_internet": index.is_internet(flow.source),
-        "classification": _highest([a.classification for a in data], Classification),
-        "confidentiality": _highest([a.confidentiality for a in data], Level),
-        "integrity": _highest([a.integrity for a in data], Level),
-        "personal_data": any(a.personal_data for a in data),
-        "asset_kinds": frozenset(a.kind.value for a in data),
-        "carries_data": bool(data),
-        "controls": _implemented(index, flow.controls),
-        "origin_internet": origin.internet,
-        "origin_person": origin.people,
-        "origin_parties": origin.parties,
-        "origin_kinds": origin.kinds,
-        "sign_in": nature.sign_in,
-        "local": nature.local,
-        "administrative": nature.administrative,
-        "remote_session": nature.remote_session,
-    }
+_FLOW_VALUES: dict[str, Callable[[_FlowSubject], Any]] = {
+    "authentication": lambda s: s.flow.authentication.value,
+    "authorization": lambda s: s.flow.authorization.value,
+    "encryption": lambda s: s.flow.encryption.value,
+    "protocol": lambda s: s.flow.protocol or "",
+    "port": lambda s: s.flow.port or 0,
+    "tags": lambda s: frozenset(s.flow.tags),
+    "bidirectional": lambda s: s.flow.bidirectional,
+    "crosses_boundary": lambda s: (s.index.elements[s.flow.source].zone
+                                   != s.index.elements[s.flow.destination].zone),
+    "trust_increases": lambda s: s.trusts[0] < s.trusts[1],
+    "trust_decreases": lambda s: s.trusts[0] > s.trusts[1],
+    "from_internet": lambda s: s.index.is_internet(s.flow.source),
+    "classification": lambda s: _highest((a.classification for a in s.data), Classification),
+    "confidentiality": lambda s: _highest((a.confidentiality for a in s.data), Level),
+    "integrity": lambda s: _highest((a.integrity for a in s.data), Level),
+    "personal_data": lambda s: any(a.personal_data for a in s.data),
+    "asset_kinds": lambda s: frozenset(a.kind.value for a in s.data),
+    "carries_data": lambda s: bool(s.data),
+    "controls": lambda s: _implemented(s.index, s.flow.controls),
+    "origin_internet": lambda s: s.origin.internet,
+    "origin_person": lambda s: s.origin.people,
+    "origin_parties": lambda s: s.origin.parties,
+    "origin_kinds": lambda s: s.origin.kinds,
+    "sign_in": lambda s: s.nature.sign_in,
+    "local": lambda s: s.nature.local,
+    "administrative": lambda s: s.nature.administrative,
+    "remote_session": lambda s: s.nature.remote_session,
+}
+assert _FLOW_VALUES.keys() == FLOW_FACTS.keys(), "every flow fact has a value, and only those"
+
+
+def flow_facts(index: ModelIndex, flow: Flow, top: Topology | None = None) -> LazyFacts:
+    """The flow facts of `flow`, each computed on first look-up."""
+    return LazyFacts(_FlowSubject(index, top or topology_of(index), flow), _FLOW_VALUES)

@@ -1,0 +1,118 @@
+"""The targets of one analysis indexed by the facts rules' guards test, so that each rule meets only the
+targets where it can hold (see :mod:`threatloom.engine.guards`).
+
+Targets keep a fixed order (by ID); a rule's candidates come back in that order. The index of one fact
+(its value, or each member of a set-valued fact, to the positions of the targets that have it) is built
+the first time a guard asks for it, and each guard's answer is kept, since rules share many of them
+(`kind`, `type`, `not: {kind: [browser, ...]}`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, TypeVar
+
+from threatloom.engine.facts import Facts
+from threatloom.engine.guards import AllOf, AnyOf, Guard, Leaf
+
+T = TypeVar("T")
+EMPTY: frozenset[int] = frozenset()
+SMALL = 0.1  # a share of the targets small enough to evaluate the rule on, without indexing more facts
+
+
+class TargetIndex(Generic[T]):
+    """`targets` in order, with `facts(target, side)` giving the facts of one side of a target (an element
+    itself; a flow, its source or its destination)."""
+
+    def __init__(self, targets: Sequence[T], facts: Callable[[T, str], Facts]) -> None:
+        self.targets = targets
+        self._facts = facts
+        self._sides: dict[str, list[Facts]] = {}
+        self._postings: dict[tuple[str, str], dict[Any, frozenset[int]]] = {}
+        self._exact: dict[Guard, frozenset[int]] = {}
+        self._loose: dict[Guard, frozenset[int]] = {}
+        self._chosen: dict[Guard, list[T]] = {}
+        self._everything = frozenset(range(len(targets)))
+        self._small = len(targets) * SMALL
+
+    def candidates(self, guard: Guard | None) -> Sequence[T]:
+        """The targets the guard lets through, in order (all of them without a guard)."""
+        if guard is None:
+            return self.targets
+        chosen = self._chosen.get(guard)
+        if chosen is None:
+            chosen = [self.targets[i] for i in sorted(self._necessary(guard))]
+            self._chosen[guard] = chosen
+        return chosen
+
+    def _necessary(self, guard: Guard) -> frozenset[int]:
+        """The targets where `guard` holds, or a few more: an intersection stops once it is small, since the
+        rule's own condition sorts out the rest more cheaply than an index of another fact would; the parts
+        already indexed come first."""
+        found = self._exact.get(guard)
+        if found is not None:
+            return found
+        found = self._loose.get(guard)
+        if found is not None:
+            return found
+        if isinstance(guard, AllOf):
+            found = self._everything
+            for part in sorted(guard.parts, key=lambda p: not self._ready(p)):
+                if len(found) <= self._small:
+                    break
+                found = found & self._necessary(part)
+        elif isinstance(guard, AnyOf):
+            found = frozenset().union(*(self._necessary(p) for p in guard.parts))
+        else:
+            return self._positions(guard)
+        self._loose[guard] = found
+        return found
+
+    def _ready(self, guard: Guard) -> bool:
+        if isinstance(guard, Leaf):
+            return (guard.side, guard.fact) in self._postings
+        return guard in self._exact or guard in self._loose
+
+    def _positions(self, guard: Guard) -> frozenset[int]:
+        """Exactly the targets where `guard` holds (it is exact)."""
+        found = self._exact.get(guard)
+        if found is not None:
+            return found
+        if isinstance(guard, Leaf):
+            postings = self._posting(guard.side, guard.fact)
+            lists = [postings.get(v, EMPTY) for v in guard.values]
+            if guard.every:
+                found = frozenset.intersection(*lists) if lists else self._everything
+            else:
+                found = frozenset().union(*lists)
+        elif isinstance(guard, AllOf):
+            found = self._everything
+            for part in guard.parts:
+                found = found & self._positions(part)
+        elif isinstance(guard, AnyOf):
+            found = frozenset().union(*(self._positions(p) for p in guard.parts))
+        else:
+            found = self._everything - self._positions(guard.part)
+        self._exact[guard] = found
+        return found
+
+    def _posting(self, side: str, fact: str) -> dict[Any, frozenset[int]]:
+        """Each value of `fact` on `side` (each member, for a set-valued fact) to the positions having it."""
+        key = (side, fact)
+        found = self._postings.get(key)
+        if found is not None:
+            return found
+        facts = self._sides.get(side)
+        if facts is None:
+            facts = [self._facts(target, side) for target in self.targets]
+            self._sides[side] = facts
+        building: dict[Any, list[int]] = {}
+        for position, value in enumerate([f[fact] for f in facts]):
+            if isinstance(value, frozenset):
+                for member in value:
+                    building.setdefault(member, []).append(position)
+            else:
+                building.setdefault(value, []).append(position)
+        found = {value: frozenset(positions) for value, positions in building.items()}
+        self._postings[key] = found
+        return found
