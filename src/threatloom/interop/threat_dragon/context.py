@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from threatloom.interop.draft import ModelDraft, keep_id
 from threatloom.interop.interface import ImportReport
 from threatloom.interop.reading import ForeignDocument, Key
 from threatloom.interop.threat_dragon.cells import Cell
+
+if TYPE_CHECKING:
+    from threatloom.catalog.loading import Catalog
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -38,6 +41,33 @@ class Element:
     party: bool
 
 
+@dataclass(frozen=True)
+class ThreatText:
+    """The text fields of a Threat Dragon threat, placeholders dropped."""
+
+    title: str
+    description: str
+    mitigation: str
+    type: str
+    model_type: str
+    severity: str
+    status: str  # "Open" when the file gives none
+
+
+@dataclass
+class RuleThreat:
+    """A threat whose ID is one of threatloom's rule threats (`TL-S001@web`), set aside until the whole
+    file is read: only then can the rules tell whether they find it again (:mod:`.rule_threats`)."""
+
+    cell: Cell
+    element: Element
+    threat: dict[str, Any]
+    keys: tuple[Key, ...]
+    text: ThreatText
+    id: str
+    number: int  # its place among the threats of its element, as the other threats are numbered
+
+
 @dataclass
 class Context:
     doc: ForeignDocument
@@ -49,6 +79,17 @@ class Context:
     threat_ids: set[str] = field(default_factory=set)
     per_element: dict[str, int] = field(default_factory=dict)  # threats numbered per element
     controls: dict[tuple[str, str], str] = field(default_factory=dict)  # (text, status) -> control ID
+    rule_threats: list[RuleThreat] = field(default_factory=list)
+    _catalog: Catalog | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """The built-in catalog (an imported model names no rule files), loaded once when first needed."""
+        if self._catalog is None:
+            from threatloom.catalog.loading import load_catalog
+
+            self._catalog = load_catalog()
+        return self._catalog
 
     def element_id(self, cell: Cell, prefix: str, name: str = "") -> str:
         """The cell's own ID when threatloom wrote it (readable, not a UUID), else one from its name."""

@@ -27,7 +27,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from threatloom.interop.interface import Exporter
-from threatloom.interop.threat_dragon import words
+from threatloom.interop.threat_dragon import candidates, words
 from threatloom.interop.threat_dragon.geometry import Rect
 from threatloom.interop.threat_dragon.hints import HINTS
 from threatloom.interop.threat_dragon.layout import Node, lay_out
@@ -128,13 +128,18 @@ def _description(model: Model, threat: Threat) -> str:
 
 
 def _mitigation(model: Model, threat: Threat) -> str:
+    """The reason of an N/A (Threat Dragon's form asks for it here), the model's mitigations of a manual
+    threat, then the candidate controls (:mod:`.candidates`, read back by an import)."""
     parts = []
+    decision = model.decisions[threat.decision.index] if threat.decision is not None else None
+    if decision is not None and _status(model, threat) == "NA" and decision.justification.strip():
+        parts.append(decision.justification.strip())
     manual = model.index.manual_threats.get(threat.id) if threat.origin == "manual" else None
     if manual is not None:
-        parts = [c.description or c.name for c in model.index.controls_of(manual.mitigations)]
-    candidates = [f"- {c.id} {c.name}" + (" (in place)" if c.in_place else "") for c in threat.controls]
-    if candidates:
-        parts.append("Candidate controls (threatloom catalog):\n" + "\n".join(candidates))
+        parts += [c.description or c.name for c in model.index.controls_of(manual.mitigations)]
+    listed = candidates.block(threat.controls)
+    if listed:
+        parts.append(listed)
     return "\n\n".join(parts)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from threatloom.interop.draft import ModelDraft, long_text, short
 from threatloom.interop.interface import Importer, ImportReport
 from threatloom.interop.reading import ForeignDocument, Key
-from threatloom.interop.threat_dragon import elements, words
+from threatloom.interop.threat_dragon import elements, rule_threats, words
 from threatloom.interop.threat_dragon.cells import Cell, read_cells
 from threatloom.interop.threat_dragon.context import Context, dotted
 from threatloom.interop.threat_dragon.threat_import import import_threats
@@ -63,6 +63,7 @@ class ThreatDragonImporter(Importer):
             diagram = document.expect(value, dict, keys)
             _diagram(ctx, diagram, i, keys, read_cells(document, diagram, i, keys))
         elements.tidy(draft)
+        rule_threats.resolve(ctx)  # needs the whole model: what the rules find on it
         for key in sorted(set(root) - {"summary", "detail", "version", "release_version", "released_at"}):
             ctx.note(None, (key,), f"Threat Dragon file key {key}: {root[key]}")
             report.keep_as_note("metadata", key)
