@@ -86,17 +86,18 @@ def test_plan_proposes_steps_for_the_same_threats(example: Run) -> None:
         assert plan["residual_after"] < plan["residual_before"]
     ids = {t["id"] for t in considered}
     assert {t["id"] for s in plan["steps"] for t in s["threats"]} <= ids
-    # each step says where its control counts: on a component or flow of the model, or nowhere for a
-    # threat on a party of the environment, which carries no controls (a decision settles it)
+    # each step says where its control counts: on a component, flow or party of the model (a party's
+    # `controls:` count for the threats on it, as the analysis does)
     index = load_model(example.model).index
     by_id = {t["id"]: t for t in example.threats}
     for step in plan["steps"]:
         for t in step["threats"]:
             target = by_id[t["id"]]["target"]
             if by_id[t["id"]]["origin"] == "rule" and target in index.parties:
-                assert t["record_on"] == [], t["id"]
+                assert t["record_on"] == [target], t["id"]
             else:
-                assert t["record_on"] and all(e in index.components or e in index.flows for e in t["record_on"])
+                assert t["record_on"] and all(e in index.components or e in index.flows or e in index.parties
+                                              for e in t["record_on"])
 
 
 def test_backlog_export_writes_the_plan_stories_first(example: Run) -> None:

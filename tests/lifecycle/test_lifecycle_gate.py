@@ -180,8 +180,9 @@ def test_sarif_carries_what_github_code_scanning_needs(repo_sarif: tuple[Path, d
     injection = by_threat["TL-T002@portal"]
     assert injection["ruleId"] == "TL-T002"
     text = injection["message"]["text"]
-    # the explanation: where the rule starts (base 3 × 4 in tampering.yaml), what moved it, the 1-5 cap
-    assert "Why: starts at likelihood 3, impact 4; " in text
+    # the explanation: where the rule starts (base 3 × 4 in tampering.yaml), once, what moved it, the 1-5 cap
+    assert "Why: likelihood 3 (" in text and "; impact 4 (" in text
+    assert "starts at likelihood" not in text
     assert "control 'waf' (C-WAF, high effectiveness)" in text
     # the 1-5 scale swallowing a point is part of the explanation itself now
     assert "-1 the scale stops at 5: 6 is kept at 5" in text

@@ -81,16 +81,16 @@ class Plan:
 def record_on(model: Model, threat: Threat) -> tuple[str, ...]:
     """The components and flows of `model` whose controls count for `threat` (see the module docstring).
 
-    Empty for a threat on a party of the environment, which cannot carry controls: only a decision
-    settles it.
+    A party of the environment counts too: its `controls:` (staff MFA, a vendor's assurance) count
+    for the threats on it. Empty only when the target is neither (a decision settles it).
     """
     index = model.index
     if threat.origin == "manual":
-        return tuple(e for e in threat.elements if e in index.components or e in index.flows)
+        return tuple(e for e in threat.elements if e in index.components or e in index.flows or e in index.parties)
     if threat.target_kind == "flow":
         destination = threat.elements[-1]
         return (threat.target, *((destination,) if destination in index.components else ()))
-    return (threat.target,) if threat.target in index.components else ()
+    return (threat.target,) if threat.target in index.components or threat.target in index.parties else ()
 
 
 def considered(analysis: Analysis, only: Level | None = None,

@@ -48,7 +48,7 @@ def plan_dict(plan: Plan) -> dict[str, Any]:
 def where_text(record_on: tuple[str, ...], quote: Callable[[str], str] = str) -> str:
     """Where the control must be recorded for a threat to count, in words."""
     if not record_on:
-        return "its party cannot carry controls: settle it with a decision"
+        return "nothing in the model carries controls for it: settle it with a decision"
     return "record it on " + " or ".join(quote(e) for e in record_on)
 
 

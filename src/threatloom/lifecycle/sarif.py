@@ -95,7 +95,9 @@ def basis(threat: Threat, catalog: Catalog) -> tuple[str, str]:
 
 def _result(threat: Threat, rule_index: int, rule_id: str, root: Path, catalog: Catalog) -> dict[str, Any]:
     r = threat.residual
-    why = "; ".join(part for part in (*basis(threat, catalog)[:1], r.explain(), basis(threat, catalog)[1]) if part)
+    # a score that carries its base explains itself from it; older ones get the base and caps here
+    why = r.explain() if r.base is not None else "; ".join(
+        part for part in (basis(threat, catalog)[0], r.explain(), basis(threat, catalog)[1]) if part)
     message = (f"{threat.title}: residual risk {r.level.value} (score {r.score}; likelihood {r.likelihood}, "
                f"impact {r.impact}), {threat.status.value}. Why: {why}.")
     if threat.decision is not None and threat.decision.note:
