@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import run_cli
-from tests.interop.conftest import MTMT
+from tests.interop.conftest import MTMT, imported
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
@@ -29,7 +29,6 @@ from threatloom.interop.draft import ModelDraft
 from threatloom.interop.interface import ImportReport, ImportResult
 from threatloom.interop.mtmt import importer
 from threatloom.interop.reading import ForeignDocument, read_foreign
-from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Model
 
 SAMPLE = MTMT / "MTMT_example.tm7"
@@ -38,8 +37,7 @@ THREAT_IDS = [*range(1, 18), 25, 26, *range(28, 34), *range(35, 40), *range(55, 
 
 
 def _imported(path: Path) -> tuple[ImportResult, Model]:
-    result = import_file(path, "mtmt")
-    return result, load_model_text(result.text, "<imported>")
+    return imported(path, "mtmt")
 
 
 @pytest.fixture(scope="module")

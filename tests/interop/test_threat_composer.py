@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.interop.conftest import THREAT_COMPOSER
+from tests.interop.conftest import THREAT_COMPOSER, imported
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
@@ -22,7 +22,6 @@ from threatloom.interop.draft import ModelDraft
 from threatloom.interop.interface import ImportReport, ImportResult
 from threatloom.interop.reading import ForeignDocument, read_foreign
 from threatloom.interop.threat_composer import importer
-from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Model
 
 SAMPLE = THREAT_COMPOSER / "ThreatComposer.tc.json"
@@ -32,8 +31,7 @@ MITIGATION_NUMBERS = [1, 2, *range(4, 20)]
 
 
 def _imported(path: Path) -> tuple[ImportResult, Model]:
-    result = import_file(path, "threat-composer")
-    return result, load_model_text(result.text, "<imported>")
+    return imported(path, "threat-composer")
 
 
 @pytest.fixture(scope="module")

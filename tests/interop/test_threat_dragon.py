@@ -11,13 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
-from tests.interop.conftest import OTM, THREAGILE, THREAT_COMPOSER, THREAT_DRAGON
+from tests.interop.conftest import OTM, THREAGILE, THREAT_COMPOSER, THREAT_DRAGON, imported
 from threatloom.engine import analyse
-from threatloom.interop import detect, import_file
+from threatloom.interop import detect
 from threatloom.interop.interface import ImportResult
 from threatloom.interop.reading import read_foreign
 from threatloom.interop.threat_dragon import importer
-from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Model
 
 V1_DEMO = THREAT_DRAGON / "v1-demo-threat-model.json"
@@ -26,8 +25,7 @@ THREE_TIER = THREAT_DRAGON / "three-tier-web-app.json"
 
 
 def _imported(path: Path) -> tuple[ImportResult, Model]:
-    result = import_file(path, "threat-dragon")
-    return result, load_model_text(result.text, f"<import of {path.name}>")
+    return imported(path, "threat-dragon")
 
 
 @pytest.fixture(scope="module")

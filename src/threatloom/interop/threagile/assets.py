@@ -60,10 +60,7 @@ def read_data_assets(src: Source) -> None:
     for name, raw in src.section("data_assets").items():
         keys: Keys = ("data_assets", name)
         obj = src.mapping(raw, keys)
-        foreign = src.required_text(obj, "id", keys)
-        if src.draft.ours("data", foreign) is not None:
-            raise src.error((*keys, "id"), f"data asset id {foreign!r} is used twice",
-                            "give each data asset its own id")
+        foreign = src.foreign_id(obj, keys, "data", "data asset")
         ours = src.draft.new_id(foreign, "data", foreign=("data", foreign))
         description = src.text(obj, "description", keys)
         justification = src.text(obj, "justification_cia_rating", keys)
@@ -115,10 +112,7 @@ def collect_technical_assets(src: Source) -> list[TechnicalAsset]:
     for name, raw in src.section("technical_assets").items():
         keys: Keys = ("technical_assets", name)
         obj = src.mapping(raw, keys)
-        foreign = src.required_text(obj, "id", keys)
-        if src.draft.ours("technical", foreign) is not None:
-            raise src.error((*keys, "id"), f"technical asset id {foreign!r} is used twice",
-                            "give each technical asset its own id")
+        foreign = src.foreign_id(obj, keys, "technical", "technical asset")
         ours = src.draft.new_id(foreign, "component", foreign=("technical", foreign))
         found.append(TechnicalAsset(name, keys, obj, foreign, ours, src.flag(obj, "internet", keys)))
     return found

@@ -103,10 +103,7 @@ def _collect(src: Source) -> list[Boundary]:
     for name, raw in src.section("trust_boundaries").items():
         keys: Keys = ("trust_boundaries", name)
         obj = src.mapping(raw, keys)
-        foreign = src.required_text(obj, "id", keys)
-        if src.draft.ours("boundary", foreign) is not None:
-            raise src.error((*keys, "id"), f"trust boundary id {foreign!r} is used twice",
-                            "give each trust boundary its own id")
+        foreign = src.foreign_id(obj, keys, "boundary", "trust boundary")
         kind = src.choice(obj, "type", keys, BOUNDARY_TRUST)
         if not kind:
             raise src.document.error(keys, "missing `type`", f"use one of {', '.join(BOUNDARY_TRUST)}",

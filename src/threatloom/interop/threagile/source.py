@@ -57,6 +57,13 @@ class Source:
             self.document.expect(value, str, (*keys, key), "put the text in quotes")
         return str(value).strip()
 
+    def foreign_id(self, obj: dict[str, Any], keys: Keys, space: str, what: str) -> str:
+        """The entry's required `id`, refused when another entry of the same `space` already has it."""
+        foreign = self.required_text(obj, "id", keys)
+        if self.draft.ours(space, foreign) is not None:
+            raise self.error((*keys, "id"), f"{what} id {foreign!r} is used twice", f"give each {what} its own id")
+        return foreign
+
     def required_text(self, obj: dict[str, Any], key: str, keys: Keys) -> str:
         found = self.text(obj, key, keys)
         if not found:
