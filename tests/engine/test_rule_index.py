@@ -4,6 +4,7 @@ on real models the indexed analysis writes exactly what evaluating every rule on
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -33,7 +34,8 @@ def both_ways(path: Path) -> tuple[str, str]:
 def test_examples_analyse_the_same_with_and_without_the_index(path: Path) -> None:
     indexed, plain = both_ways(path)
     assert indexed == plain
-    assert '"rule"' in indexed  # the examples do produce rule threats, so the comparison means something
+    # the examples produce many rule threats, so the comparison means something
+    assert sum(t["origin"] == "rule" for t in json.loads(indexed)["threats"]) > 50
 
 
 def test_rule_fixtures_analyse_the_same_with_and_without_the_index() -> None:

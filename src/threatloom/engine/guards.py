@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from threatloom.engine.facts import ELEMENT_FACTS, FLOW_FACTS, FactKind
 
@@ -40,7 +40,7 @@ class Leaf:
     fact: str
     values: frozenset[Any]
     every: bool = False
-    exact: bool = True
+    exact: ClassVar[bool] = True  # a leaf mirrors its fact test exactly
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ class NoneOf:
     """Targets where an exact guard does not hold."""
 
     part: Guard
-    exact: bool = True
+    exact: ClassVar[bool] = True  # built only from exact guards
 
 
 Guard = Leaf | AllOf | AnyOf | NoneOf
