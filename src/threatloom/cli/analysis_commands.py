@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from threatloom.cli.output import console, fail, input_errors, print_problems
+from threatloom.cli.process import keep_until_exit
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
@@ -38,7 +39,9 @@ def load_model_and_analyse(model: Path, rules: list[Path] | None) -> tuple[Model
     with input_errors():
         loaded = load_model(model)
         catalog = catalog_for(loaded, rules or [])
-        return loaded, analyse(loaded, catalog)
+        analysis = analyse(loaded, catalog)
+    keep_until_exit()
+    return loaded, analysis
 
 
 def analyze(

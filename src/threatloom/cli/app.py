@@ -45,4 +45,7 @@ def _root(
 
 
 def main() -> None:
+    from threatloom.cli.process import own_process
+
+    own_process()
     app()

@@ -35,7 +35,7 @@ from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
 from threatloom.model.vocabulary import Category, RiskMethod, Skill, ThreatStatus
 from threatloom.risk.actors import ActorJudgement, judge, needs_attacker
-from threatloom.risk.controls import ThreatKind, combine
+from threatloom.risk.controls import Cuts, ThreatKind, combine
 from threatloom.risk.cvss import CvssScore, cvss_scores
 from threatloom.risk.impact import READ_ONLY_TAGS
 from threatloom.risk.owasp import owasp_inputs
@@ -158,10 +158,12 @@ class _Analyser:
         self._fronts: dict[str, tuple[str, ...]] = {}
         self.matcher = DecisionMatcher(model)
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
-        self._actor_cache: dict[tuple[str, Category, Skill], ActorJudgement] = {}
+        self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}  # target -> reaching actors and hops
+        self._actor_cache: dict[tuple[object, ...], ActorJudgement] = {}
         self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
         self._effects_cache: dict[tuple[object, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
+        self._score_cache: dict[tuple[object, ...], tuple[Scored, Cuts]] = {}
 
     def _reach(self, origin: str, element_id: str) -> bool:
         return element_id in self.reached_by_origin.get(origin, ())
@@ -285,7 +287,7 @@ class _Analyser:
         judged = self._actors(target, reaching, rule.category, rule.actor_skill)
         capable, actor_factor = judged.capable, judged.factor
         likelihood += judged.delta
-        impact_value, asset_factor = self._impact(target, assets, rule, read_only)
+        impact_value, asset_factor = self._impact(assets, rule, read_only)
         impact = float(impact_value)
         impact_shift = 0.0
         for adj in compiled.impact:
@@ -309,8 +311,7 @@ class _Analyser:
             factors = [f for f in rule_factors if f.part == "likelihood"]
             factors += [f for f in (actor_factor, asset_factor) if f is not None]
             factors += [f for f in rule_factors if f.part == "impact"]
-        scored = score(self.model.risk, likelihood, impact, factors, effects, owasp, kind)
-        cuts = combine(effects, kind, explain=False)
+        scored, cuts = self._score(likelihood, impact, factors, effects, owasp, kind)
         candidates = self._candidates(rule.controls, cuts.counted, likelihood, impact, effects, owasp, kind)
         title, description = rule.title, rule.description.strip()
         for key, value in names.items():
@@ -330,23 +331,38 @@ class _Analyser:
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=self.model.locate(location_key), tags=rule.tags, exposed=internet)
 
-    # The helpers below depend only on the target and a few rule fields, so they are cached per target:
-    # a target typically meets several rules, and the scoring inputs repeat.
+    # The helpers below are cached by what they depend on (the actors reaching a target with their hops,
+    # the assets at stake, a few rule fields): a target meets several rules, and alike targets share them.
 
     def _actors(self, target: str, reaching: Mapping[str, int], category: Category,
                 skill: Skill) -> ActorJudgement:
-        key = (target, category, skill)
+        profile = self._profiles.get(target)
+        if profile is None:
+            profile = self._profiles[target] = tuple(sorted(reaching.items()))
+        key = (profile, category, skill)
         cached = self._actor_cache.get(key)
         if cached is None:
             actors = self.index.actors
-            cached = judge(category, skill, [(actors[a], reaching[a]) for a in sorted(reaching)],
-                           bool(self.model.actors))
+            cached = judge(category, skill, [(actors[a], hops) for a, hops in profile], bool(self.model.actors))
             self._actor_cache[key] = cached
         return cached
 
-    def _impact(self, target: str, assets: Sequence[Asset], rule: Rule, read_only: bool) -> tuple[int, Factor | None]:
+    def _score(self, likelihood: float, impact: float, factors: list[Factor], effects: tuple[ControlEffect, ...],
+               owasp: tuple[float, float] | None, kind: ThreatKind) -> tuple[Scored, Cuts]:
+        """The score and the controls that count; many threats share every input (a rule on many alike
+        targets), and scores are immutable, so each set of inputs is scored once."""
+        key = (likelihood, impact, tuple(factors), effects, owasp, kind)
+        cached = self._score_cache.get(key)
+        if cached is None:
+            cached = (score(self.model.risk, likelihood, impact, factors, effects, owasp, kind),
+                      combine(effects, kind, explain=False))
+            self._score_cache[key] = cached
+        return cached
+
+    def _impact(self, assets: Sequence[Asset], rule: Rule, read_only: bool) -> tuple[int, Factor | None]:
         attacker = needs_attacker(rule.category, rule.actor_skill)
-        key = (target, rule.category, rule.impact.affects, rule.impact.base, attacker)
+        key = (tuple(a.id for a in assets), read_only, rule.category, rule.impact.affects, rule.impact.base,
+               attacker)
         cached = self._impact_cache.get(key)
         if cached is None:
             cached = asset_impact(assets, rule.category, rule.impact.affects, rule.impact.base, read_only,

@@ -86,10 +86,10 @@ class Topology:
     reached: dict[str, Origins] = field(default_factory=dict)
     cloud_zones: frozenset[str] = frozenset()
     anonymous_inbound: frozenset[str] = frozenset()  # elements that receive a flow without authentication
+    kinds: dict[str, str] = field(default_factory=dict)  # component ID -> kind (facts ask for it often)
 
     def kind(self, element_id: str) -> str:
-        comp = self.index.components.get(element_id)
-        return comp.kind.value if comp else ComponentKind.USER.value
+        return self.kinds.get(element_id, USER)
 
     def is_relay(self, element_id: str) -> bool:
         return self.kind(element_id) in RELAYS
@@ -112,6 +112,8 @@ class Topology:
         return bool(zone) and any(z in self.cloud_zones for z in self.index.zone_path(zone or ""))
 
 
+USER = ComponentKind.USER.value
+
 _CACHE: weakref.WeakKeyDictionary[ModelIndex, Topology] = weakref.WeakKeyDictionary()
 
 
@@ -126,6 +128,7 @@ def topology_of(index: ModelIndex) -> Topology:
 
 def _build(index: ModelIndex) -> Topology:
     top = Topology(index)
+    top.kinds = {c.id: c.kind.value for c in index.components.values()}
     top.internet_zone = {z: any(index.zones[p].internet for p in index.zone_path(z)) for z in index.zones}
     top.cloud_zones = frozenset(c.zone for c in index.components.values() if c.kind.value in CLOUD_KINDS and c.zone)
     top.anonymous_inbound = frozenset(f.destination for f in index.model.flows
