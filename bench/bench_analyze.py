@@ -37,7 +37,7 @@ def plan(elements: int, seed: int = 7) -> tuple[list[dict[str, object]], list[di
         etype, kind = KINDS[i % len(KINDS)]
         nodes.append({"id": f"n{i}", "type": etype, "kind": kind, "zone": f"z{rng.randrange(zones)}",
                       "internet": i % 17 == 0})
-    flows = []
+    flows: list[dict[str, object]] = []
     for i in range(elements - len(nodes)):
         a, b = rng.sample(range(len(nodes)), 2)
         flows.append({"id": f"f{i}", "source": f"n{a}", "destination": f"n{b}",

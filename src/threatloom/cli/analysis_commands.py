@@ -90,24 +90,35 @@ def print_summary(analysis: Analysis, model: Model | None = None) -> None:
     out.print(f"[bold]{escape(analysis.system)}[/bold]: {len(threats)} threats on {analysis.elements_analysed} "
               f"elements and {analysis.flows_analysed} flows ({analysis.rules_evaluated} rules){scope}")
     order = ("critical", "high", "medium", "low")
-    levels = Counter(t.residual.level.value for t in threats)
+    # one pass over the threats (levels and categories are string enums: counted as they are)
+    levels: Counter[str] = Counter()
+    open_levels: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
+    untreated = []
+    per_target: dict[str, list[int]] = {}
+    worst: dict[str, str] = {}  # the threats come ranked, so a target's first is its worst
+    for t in threats:
+        level = t.residual.level
+        levels[level] += 1
+        categories[t.category] += 1
+        if not t.treated:
+            untreated.append(t)
+            open_levels[level] += 1
+        scores = per_target.get(t.target)
+        if scores is None:
+            per_target[t.target] = [t.residual.score]
+            worst[t.target] = str(level)
+        else:
+            scores.append(t.residual.score)
     out.print("residual risk of all threats: " + ", ".join(f"{levels.get(lv, 0)} {lv}" for lv in order))
-    untreated = [t for t in threats if not t.treated]
     if untreated:
-        open_levels = Counter(t.residual.level.value for t in untreated)
         out.print(f"not yet treated: {len(untreated)} ({_untreated_words(untreated_split(untreated))}): "
                   + ", ".join(f"{open_levels.get(lv, 0)} {lv}" for lv in order))
     by_category = Table("category", "threats", title="by category", title_justify="left")
-    for name, count in sorted(Counter(t.category.value for t in threats).items()):
+    for name, count in sorted((str(c), n) for c, n in categories.items()):
         by_category.add_row(name, str(count))
     by_element = Table("element", "threats", "worst residual", title="by element (top 10)",
                        title_justify="left")
-    per_target: dict[str, list[int]] = {}
-    worst: dict[str, str] = {}
-    for t in threats:
-        per_target.setdefault(t.target, []).append(t.residual.score)
-        if t.target not in worst:
-            worst[t.target] = t.residual.level.value
     for target, scores in sorted(per_target.items(), key=lambda kv: (-max(kv[1]), kv[0]))[:10]:
         by_element.add_row(target, str(len(scores)), worst[target])
     out.print(by_category)

@@ -9,7 +9,7 @@ the first time a guard asks for it, and each guard's answer is kept, since rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Generic, TypeVar
 
 from threatloom.engine.facts import Facts
@@ -18,6 +18,7 @@ from threatloom.engine.guards import AllOf, AnyOf, Guard, Leaf
 T = TypeVar("T")
 EMPTY: frozenset[int] = frozenset()
 SMALL = 0.1  # a share of the targets small enough to evaluate the rule on, without indexing more facts
+FEW = 8  # values of a fact few enough to index by one pass over the targets per value
 
 
 class TargetIndex(Generic[T]):
@@ -106,13 +107,23 @@ class TargetIndex(Generic[T]):
         if facts is None:
             facts = [self._facts(target, side) for target in self.targets]
             self._sides[side] = facts
-        building: dict[Any, list[int]] = {}
-        for position, value in enumerate([f[fact] for f in facts]):
-            if isinstance(value, frozenset):
-                for member in value:
-                    building.setdefault(member, []).append(position)
+        values = [f[fact] for f in facts]
+        if any(type(v) is frozenset for v in values):
+            found = _group_members([v if type(v) is frozenset else (v,) for v in values])
+        else:
+            distinct = set(values)
+            if len(distinct) <= FEW:  # a pass per value, in C, beats a Python loop over the targets
+                found = {d: frozenset([i for i, v in enumerate(values) if v == d]) for d in distinct}
             else:
-                building.setdefault(value, []).append(position)
-        found = {value: frozenset(positions) for value, positions in building.items()}
+                found = _group_members([(v,) for v in values])
         self._postings[key] = found
         return found
+
+
+def _group_members(values: Sequence[Collection[Any]]) -> dict[Any, frozenset[int]]:
+    """Each member of the sets in `values` to the positions of the sets that hold it."""
+    building: dict[Any, list[int]] = {}
+    for position, members in enumerate(values):
+        for member in members:
+            building.setdefault(member, []).append(position)
+    return {member: frozenset(positions) for member, positions in building.items()}

@@ -53,6 +53,10 @@ class Origins:
     sign_in_parties: frozenset[str] = frozenset()
 
     def __or__(self, other: Origins) -> Origins:
+        if other is NOWHERE or other is self:
+            return self
+        if self is NOWHERE:  # most elements have one input: the union starts from nowhere
+            return other
         trusts = [t for t in (self.trust, other.trust) if t is not None]
         return Origins(self.internet or other.internet, self.people or other.people,
                        min(trusts) if trusts else None, self.parties | other.parties, self.kinds | other.kinds,

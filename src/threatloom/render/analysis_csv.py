@@ -30,15 +30,26 @@ def render_csv_rows(analysis: Analysis) -> Iterator[str]:
 
     writer.writerow(COLUMNS)
     yield flush()
+    joined: dict[int, tuple[object, str]] = {}
+
+    def join(parts: tuple[object, ...], prefix: str = "") -> str:
+        # the reference lists are the rule's own tuples, shared by all its threats: joined once each
+        found = joined.get(id(parts))
+        if found is None:
+            found = joined[id(parts)] = (parts, _safe(" ".join(prefix + str(p) for p in parts)))
+        return found[1]
+
     for t in analysis.threats:
         d = t.decision
-        writer.writerow([_safe(str(v)) for v in (
-            t.id, t.title, t.category.value, t.target, t.zone or "", t.status.value,
-            t.inherent.level.value, t.inherent.score, t.residual.level.value, t.residual.score,
-            t.residual.likelihood, t.residual.impact, " ".join(t.assets), " ".join(t.actors),
-            "yes" if t.reachable else "no", " ".join(f"CAPEC-{c}" for c in t.capec),
-            " ".join(f"CWE-{c}" for c in t.cwe), " ".join(t.attack),
-            " ".join(c.id for c in t.controls if not c.in_place)[:200],
-            d.treatment.value if d else "", (d.owner or "") if d else "", (d.ticket or "") if d else "",
-            f"{t.location.file}:{t.location.line}")])
+        inherent, residual = t.inherent, t.residual
+        # text a model or rule wrote can start with a formula character; levels, numbers and IDs of our
+        # own vocabulary cannot
+        writer.writerow((
+            _safe(t.id), _safe(t.title), t.category, _safe(t.target), _safe(t.zone or ""), t.status,
+            inherent.level, inherent.score, residual.level, residual.score, residual.likelihood, residual.impact,
+            _safe(" ".join(t.assets)), _safe(" ".join(t.actors)), "yes" if t.reachable else "no",
+            join(t.capec, "CAPEC-"), join(t.cwe, "CWE-"), join(t.attack),
+            _safe(" ".join(c.id for c in t.controls if not c.in_place)[:200]),
+            d.treatment if d else "", _safe(d.owner or "") if d else "", _safe(d.ticket or "") if d else "",
+            _safe(f"{t.location.file}:{t.location.line}")))
         yield flush()

@@ -8,12 +8,19 @@ than the standard library's C encoder, which matters at tens of thousands of thr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
 
-from threatloom.engine.threat import ANALYSIS_FORMAT, ANALYSIS_VERSION, Analysis, RiskScore, Threat
+from threatloom.engine.threat import (
+    ANALYSIS_FORMAT,
+    ANALYSIS_VERSION,
+    Analysis,
+    CandidateControl,
+    RiskScore,
+    Threat,
+)
 
 
 def score_dict(score: RiskScore) -> dict[str, Any]:
@@ -29,7 +36,28 @@ def score_dict(score: RiskScore) -> dict[str, Any]:
     }
 
 
-def threat_dict(threat: Threat) -> dict[str, Any]:
+class _Shared:
+    """The parts many threats share (the analysis hands out one score object for equal scores, one tuple
+    of candidate controls for equal candidates, one reference tuple per rule), each turned into JSON data
+    once per document. Keyed by identity; the object is kept with its data, so the key stays its own."""
+
+    def __init__(self) -> None:
+        self._made: dict[int, tuple[object, Any]] = {}
+
+    def get(self, part: Any, make: Callable[[Any], Any]) -> Any:
+        found = self._made.get(id(part))
+        if found is None:
+            found = self._made[id(part)] = (part, make(part))
+        return found[1]
+
+
+def _controls_list(controls: tuple[CandidateControl, ...]) -> list[dict[str, Any]]:
+    return [{"id": c.id, "name": c.name, "in_place": c.in_place, "risk_reduction": c.risk_reduction}
+            for c in controls]
+
+
+def threat_dict(threat: Threat, shared: _Shared | None = None) -> dict[str, Any]:
+    shared = shared or _Shared()
     decision = None
     if threat.decision is not None:
         d = threat.decision
@@ -55,11 +83,10 @@ def threat_dict(threat: Threat) -> dict[str, Any]:
         "exposed": threat.exposed,
         "references": {"capec": list(threat.capec), "cwe": list(threat.cwe), "attack": list(threat.attack)},
         "detection": threat.detection,
-        "candidate_controls": [{"id": c.id, "name": c.name, "in_place": c.in_place,
-                                "risk_reduction": c.risk_reduction} for c in threat.controls],
+        "candidate_controls": shared.get(threat.controls, _controls_list),
         "controls_in_place": list(threat.controls_in_place),
-        "inherent": score_dict(threat.inherent),
-        "residual": score_dict(threat.residual),
+        "inherent": shared.get(threat.inherent, score_dict),
+        "residual": shared.get(threat.residual, score_dict),
         "status": threat.status.value,
         "decision": decision,
         "source": {"file": threat.location.file, "line": threat.location.line,
@@ -105,6 +132,7 @@ def render_json_chunks(analysis: Analysis) -> Iterator[str]:
     """The document in pieces, top-level keys sorted, one list item per line."""
     document = analysis_dict(analysis, with_threats=False)
     document["threats"] = analysis.threats
+    shared = _Shared()
     keys = sorted(document)
     yield "{\n"
     for position, key in enumerate(keys):
@@ -117,7 +145,7 @@ def render_json_chunks(analysis: Analysis) -> Iterator[str]:
             yield f"  {_compact(key)}: [\n"
             last = len(value) - 1
             for i, item in enumerate(value):
-                data = threat_dict(item) if key == "threats" else item
+                data = threat_dict(item, shared) if key == "threats" else item
                 yield f"    {_compact(data)}{',' if i < last else ''}\n"
             yield f"  ]{end}"
         else:
