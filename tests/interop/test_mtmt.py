@@ -21,7 +21,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import run_cli
-from tests.interop.conftest import MTMT, imported
+from tests.interop.conftest import MTMT, decision_table, imported
 from threatloom.engine import analyse
 from threatloom.errors import InputError
 from threatloom.interop import import_file
@@ -161,8 +161,7 @@ def test_analysis_adds_rule_threats_to_the_imported_ones(sample: tuple[ImportRes
 
 def test_states_become_decisions(payments: tuple[ImportResult, Model]) -> None:
     _, model = payments
-    decisions = {d.threat: (d.treatment.value, d.status.value if d.status else None, d.justification)
-                 for d in model.decisions}
+    decisions = decision_table(model)
     assert decisions == {
         "TMT-1": ("reduce", "mitigated", "Customers sign in with Azure AD B2C before checkout."),
         "TMT-2": ("reduce", "false-positive", "The API only calls stored procedures with typed parameters."),

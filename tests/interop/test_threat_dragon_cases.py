@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.interop.conftest import decision_table
 from threatloom.engine import analyse
 from threatloom.interop import export_model, import_file
 from threatloom.interop.interface import ImportResult
@@ -40,8 +41,7 @@ def test_threats_written_on_the_cell_itself_are_read(edge: tuple[ImportResult, M
 
 def test_statuses_become_decisions(edge: tuple[ImportResult, Model]) -> None:
     _, model = edge
-    decisions = {d.threat: (d.treatment.value, d.status.value if d.status else None, d.justification)
-                 for d in model.decisions}
+    decisions = decision_table(model)
     assert decisions == {
         "TD-admin-portal-2": ("accept", "accepted", "Marked Accepted in Threat Dragon."),
         "TD-audit-1": ("transfer", "transferred", "Marked Transferred in Threat Dragon."),

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
+from tests.interop.conftest import decision_table
 from tests.interop.test_threat_dragon_export import MODELS, TD_STATUS
 from threatloom.engine import analyse
 from threatloom.engine.threat import Analysis, Threat
@@ -155,8 +156,7 @@ def test_statuses_set_in_threat_dragon_become_decisions(tmp_path: Path) -> None:
         outdated["mitigation"] = "Upgraded to Django 5.2.\n\n" + outdated["mitigation"]
 
     result, back, again = _trip(model, _edit(export_model(model, analysis, "threat-dragon"), change), tmp_path)
-    decisions = {d.threat: (d.treatment.value, d.status.value if d.status else None, d.justification)
-                 for d in back.decisions}
+    decisions = decision_table(back)
     assert decisions == {
         "TL-T002@web": ("reduce", "mitigated", "Marked Mitigated in Threat Dragon: Every query goes through the ORM."),
         "TL-D001@web": ("avoid", "false-positive", "The CDN in front absorbs floods."),
