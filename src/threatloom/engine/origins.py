@@ -37,6 +37,7 @@ MESSAGE_PROTOCOLS = ("hl7", "mllp", "amqp", "mqtt", "kafka", "syslog", "smtp", "
                      "sns", "stomp", "nats", "coap")
 CLOUD_KINDS = frozenset({"cloud-account", "container-platform"})
 INTERNET_TRUST = 0
+USER = ComponentKind.USER.value  # the kind of an element that is no component (a party of the environment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,8 +116,6 @@ class Topology:
         zone = self.index.elements[element_id].zone
         return bool(zone) and any(z in self.cloud_zones for z in self.index.zone_path(zone or ""))
 
-
-USER = ComponentKind.USER.value
 
 _CACHE: weakref.WeakKeyDictionary[ModelIndex, Topology] = weakref.WeakKeyDictionary()
 
