@@ -7,6 +7,7 @@ import io
 from collections.abc import Iterator
 
 from threatloom.engine.threat import Analysis
+from threatloom.render.memo import PerObject
 
 COLUMNS = ("id", "title", "category", "target", "zone", "status", "inherent_level", "inherent_score",
            "residual_level", "residual_score", "likelihood", "impact", "assets", "actors", "reachable",
@@ -16,6 +17,18 @@ COLUMNS = ("id", "title", "category", "target", "zone", "status", "inherent_leve
 def _safe(value: str) -> str:
     # Spreadsheet formula injection: a cell that starts with = + - @ would be evaluated on opening.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _capec(ids: tuple[int, ...]) -> str:
+    return " ".join(f"CAPEC-{i}" for i in ids)
+
+
+def _cwe(ids: tuple[int, ...]) -> str:
+    return " ".join(f"CWE-{i}" for i in ids)
+
+
+def _attack(ids: tuple[str, ...]) -> str:
+    return _safe(" ".join(ids))
 
 
 def render_csv_rows(analysis: Analysis) -> Iterator[str]:
@@ -30,15 +43,7 @@ def render_csv_rows(analysis: Analysis) -> Iterator[str]:
 
     writer.writerow(COLUMNS)
     yield flush()
-    joined: dict[int, tuple[object, str]] = {}
-
-    def join(parts: tuple[object, ...], prefix: str = "") -> str:
-        # the reference lists are the rule's own tuples, shared by all its threats: joined once each
-        found = joined.get(id(parts))
-        if found is None:
-            found = joined[id(parts)] = (parts, _safe(" ".join(prefix + str(p) for p in parts)))
-        return found[1]
-
+    shared = PerObject()  # a rule's reference tuples are shared by all its threats: joined once each
     for t in analysis.threats:
         d = t.decision
         inherent, residual = t.inherent, t.residual
@@ -48,7 +53,7 @@ def render_csv_rows(analysis: Analysis) -> Iterator[str]:
             _safe(t.id), _safe(t.title), t.category, _safe(t.target), _safe(t.zone or ""), t.status,
             inherent.level, inherent.score, residual.level, residual.score, residual.likelihood, residual.impact,
             _safe(" ".join(t.assets)), _safe(" ".join(t.actors)), "yes" if t.reachable else "no",
-            join(t.capec, "CAPEC-"), join(t.cwe, "CWE-"), join(t.attack),
+            shared.get(t.capec, _capec), shared.get(t.cwe, _cwe), shared.get(t.attack, _attack),
             _safe(" ".join(c.id for c in t.controls if not c.in_place)[:200]),
             d.treatment if d else "", _safe(d.owner or "") if d else "", _safe(d.ticket or "") if d else "",
             _safe(f"{t.location.file}:{t.location.line}")))

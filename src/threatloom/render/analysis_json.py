@@ -8,7 +8,7 @@ than the standard library's C encoder, which matters at tens of thousands of thr
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -21,6 +21,7 @@ from threatloom.engine.threat import (
     RiskScore,
     Threat,
 )
+from threatloom.render.memo import PerObject
 
 
 def score_dict(score: RiskScore) -> dict[str, Any]:
@@ -36,28 +37,13 @@ def score_dict(score: RiskScore) -> dict[str, Any]:
     }
 
 
-class _Shared:
-    """The parts many threats share (the analysis hands out one score object for equal scores, one tuple
-    of candidate controls for equal candidates, one reference tuple per rule), each turned into JSON data
-    once per document. Keyed by identity; the object is kept with its data, so the key stays its own."""
-
-    def __init__(self) -> None:
-        self._made: dict[int, tuple[object, Any]] = {}
-
-    def get(self, part: Any, make: Callable[[Any], Any]) -> Any:
-        found = self._made.get(id(part))
-        if found is None:
-            found = self._made[id(part)] = (part, make(part))
-        return found[1]
-
-
 def _controls_list(controls: tuple[CandidateControl, ...]) -> list[dict[str, Any]]:
     return [{"id": c.id, "name": c.name, "in_place": c.in_place, "risk_reduction": c.risk_reduction}
             for c in controls]
 
 
-def threat_dict(threat: Threat, shared: _Shared | None = None) -> dict[str, Any]:
-    shared = shared or _Shared()
+def threat_dict(threat: Threat, shared: PerObject | None = None) -> dict[str, Any]:
+    shared = shared or PerObject()
     decision = None
     if threat.decision is not None:
         d = threat.decision
@@ -132,7 +118,7 @@ def render_json_chunks(analysis: Analysis) -> Iterator[str]:
     """The document in pieces, top-level keys sorted, one list item per line."""
     document = analysis_dict(analysis, with_threats=False)
     document["threats"] = analysis.threats
-    shared = _Shared()
+    shared = PerObject()
     keys = sorted(document)
     yield "{\n"
     for position, key in enumerate(keys):
