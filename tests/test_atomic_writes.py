@@ -47,3 +47,14 @@ def test_a_failed_stream_leaves_the_old_file_and_no_temporary(tmp_path: Path) ->
         write_chunks(target, chunks())
     assert target.read_text() == "previous\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["threats.json"]
+
+
+def test_streamed_text_and_bytes_arrive_whole_and_in_order(tmp_path: Path) -> None:
+    # more than one block of both kinds of chunk, so that gathered writes meet partial ones
+    from threatloom.atomic import BLOCK
+
+    pieces = [f"line {i} é\n" if i % 2 else f"row {i}\n".encode() for i in range(3 * BLOCK // 8)]
+    target = tmp_path / "threats.json"
+    write_chunks(target, iter(pieces))
+    expected = b"".join(p.encode("utf-8") if isinstance(p, str) else p for p in pieces)
+    assert target.read_bytes() == expected

@@ -22,11 +22,23 @@ def write_text(path: str | Path, text: str) -> Path:
     return write_bytes(path, text.encode("utf-8"))
 
 
-def write_chunks(path: str | Path, chunks: Iterable[str]) -> Path:
-    """Stream text chunks to a temporary file, then rename it into place."""
+BLOCK = 1 << 20  # chunks are gathered into writes of about this size: one call per chunk costs more
+
+
+def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> Path:
+    """Stream chunks (text, written as UTF-8, or bytes) to a temporary file, then rename it into place."""
     with _replacing(path) as handle:
+        pending: list[bytes] = []
+        size = 0
         for chunk in chunks:
-            handle.write(chunk.encode("utf-8"))
+            data = chunk.encode("utf-8") if isinstance(chunk, str) else chunk
+            pending.append(data)
+            size += len(data)
+            if size >= BLOCK:
+                handle.write(b"".join(pending))
+                pending.clear()
+                size = 0
+        handle.write(b"".join(pending))
     return Path(path)
 
 

@@ -110,34 +110,35 @@ def analysis_dict(analysis: Analysis, *, with_threats: bool = True) -> dict[str,
     return document
 
 
-def _compact(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+def _compact(value: Any) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def render_json_chunks(analysis: Analysis) -> Iterator[str]:
-    """The document in pieces, top-level keys sorted, one list item per line."""
+def render_json_chunks(analysis: Analysis) -> Iterator[bytes]:
+    """The document in pieces of UTF-8, top-level keys sorted, one list item per line (bytes, as orjson
+    writes them: decoding each line only to encode it again would cost a tenth of the output's time)."""
     document = analysis_dict(analysis, with_threats=False)
     document["threats"] = analysis.threats
     shared = PerObject()
     keys = sorted(document)
-    yield "{\n"
+    yield b"{\n"
     for position, key in enumerate(keys):
         value = document[key]
-        end = ",\n" if position < len(keys) - 1 else "\n"
+        end = b",\n" if position < len(keys) - 1 else b"\n"
         if isinstance(value, list | tuple):
             if not value:
-                yield f"  {_compact(key)}: []{end}"
+                yield b"  " + _compact(key) + b": []" + end
                 continue
-            yield f"  {_compact(key)}: [\n"
+            yield b"  " + _compact(key) + b": [\n"
             last = len(value) - 1
             for i, item in enumerate(value):
                 data = threat_dict(item, shared) if key == "threats" else item
-                yield f"    {_compact(data)}{',' if i < last else ''}\n"
-            yield f"  ]{end}"
+                yield b"    " + _compact(data) + (b",\n" if i < last else b"\n")
+            yield b"  ]" + end
         else:
-            yield f"  {_compact(key)}: {_compact(value)}{end}"
-    yield "}\n"
+            yield b"  " + _compact(key) + b": " + _compact(value) + end
+    yield b"}\n"
 
 
 def render_json(analysis: Analysis) -> str:
-    return "".join(render_json_chunks(analysis))
+    return b"".join(render_json_chunks(analysis)).decode("utf-8")
