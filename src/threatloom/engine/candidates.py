@@ -9,13 +9,14 @@ the first time a guard asks for it, and each guard's answer is kept, since rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Generic, TypeVar
 
-from threatloom.engine.facts import Facts
-from threatloom.engine.guards import AllOf, AnyOf, Guard, Leaf
+from threatloom.engine.facts import LazyFacts
+from threatloom.engine.guards import AllOf, AnyOf, Guard, Leaf, leaves
 
 T = TypeVar("T")
+R = TypeVar("R")
 EMPTY: frozenset[int] = frozenset()
 SMALL = 0.1  # a share of the targets small enough to evaluate the rule on, without indexing more facts
 FEW = 8  # values of a fact few enough to index by one pass over the targets per value
@@ -25,16 +26,45 @@ class TargetIndex(Generic[T]):
     """`targets` in order, with `facts(target, side)` giving the facts of one side of a target (an element
     itself; a flow, its source or its destination)."""
 
-    def __init__(self, targets: Sequence[T], facts: Callable[[T, str], Facts]) -> None:
+    def __init__(self, targets: Sequence[T], facts: Callable[[T, str], LazyFacts]) -> None:
         self.targets = targets
         self._facts = facts
-        self._sides: dict[str, list[Facts]] = {}
+        self._sides: dict[str, list[LazyFacts]] = {}
         self._postings: dict[tuple[str, str], dict[Any, frozenset[int]]] = {}
         self._exact: dict[Guard, frozenset[int]] = {}
         self._loose: dict[Guard, frozenset[int]] = {}
         self._chosen: dict[Guard, list[T]] = {}
         self._everything = frozenset(range(len(targets)))
         self._small = len(targets) * SMALL
+
+    def warm(self, guards: Iterable[Guard | None]) -> None:
+        """Compute now, target by target, the facts these guards test: the index of a fact reads it on
+        every target, and reading one fact across all targets, then the next, runs half as fast as
+        computing each target's facts together (their objects are at hand once, not once per fact)."""
+        wanted: dict[str, dict[str, None]] = {}
+        for guard in guards:
+            if guard is not None:
+                for leaf in leaves(guard):
+                    wanted.setdefault(leaf.side, {})[leaf.fact] = None
+        for side, names in wanted.items():
+            for target_facts in self._side(side):
+                target_facts.compute(names)
+
+    def _side(self, side: str) -> list[LazyFacts]:
+        facts = self._sides.get(side)
+        if facts is None:
+            facts = [self._facts(target, side) for target in self.targets]
+            self._sides[side] = facts
+        return facts
+
+    def per_target(self, items: Sequence[tuple[R, Guard | None]]) -> list[list[R]]:
+        """For each target in order, the items (in their order) whose guard lets it through."""
+        chosen: list[list[R]] = [[] for _ in self.targets]
+        for item, guard in items:
+            positions = self._everything if guard is None else self._necessary(guard)
+            for position in positions:
+                chosen[position].append(item)
+        return chosen
 
     def candidates(self, guard: Guard | None) -> Sequence[T]:
         """The targets the guard lets through, in order (all of them without a guard)."""
@@ -103,11 +133,7 @@ class TargetIndex(Generic[T]):
         found = self._postings.get(key)
         if found is not None:
             return found
-        facts = self._sides.get(side)
-        if facts is None:
-            facts = [self._facts(target, side) for target in self.targets]
-            self._sides[side] = facts
-        values = [f[fact] for f in facts]
+        values = [f[fact] for f in self._side(side)]
         if any(type(v) is frozenset for v in values):
             found = _group_members([v if type(v) is frozenset else (v,) for v in values])
         else:

@@ -69,18 +69,16 @@ class _Compiler:
             raise self.error(path, "a condition must be a non-empty mapping",
                              "write e.g. `{authentication: none}` or `{all: [...]}`")
         parts = [self._entry(key, value, scope, (*path, key)) for key, value in node.items()]
-        if len(parts) == 1:
-            return parts[0]
-        return lambda subject: all(part(subject) for part in parts)
+        return parts[0] if len(parts) == 1 else _every(parts)
 
     def _entry(self, key: str, value: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise self.error(path, f"`{key}` takes a non-empty list of conditions")
             parts = [self.compile(item, scope, (*path, i)) for i, item in enumerate(value)]
-            if key == "all":
-                return lambda subject: all(part(subject) for part in parts)
-            return lambda subject: any(part(subject) for part in parts)
+            if len(parts) == 1:
+                return parts[0]
+            return _every(parts) if key == "all" else _some(parts)
         if key == "not":
             inner = self.compile(value, scope, path)
             return lambda subject: not inner(subject)
@@ -106,8 +104,7 @@ class _Compiler:
             hint = f"did you mean {close[0]!r}?" if close else f"{scope} facts: {', '.join(sorted(registry))}"
             raise self.error(path, f"unknown {scope} fact {name!r}", hint, at_key=True)
         kind = registry[name][0]
-        test = self._test(kind, value, path, name)
-        return lambda facts: test(facts[name])
+        return self._test(kind, value, path, name)
 
     def _check_value(self, kind: FactKind, value: Any, path: tuple[Any, ...], name: str) -> Any:
         if value is None:
@@ -130,7 +127,9 @@ class _Compiler:
             raise self.error(path, f"{value!r} is not a value of {name}", hint)
         return value
 
-    def _test(self, kind: FactKind, spec: Any, path: tuple[Any, ...], name: str) -> Callable[[Any], bool]:
+    def _test(self, kind: FactKind, spec: Any, path: tuple[Any, ...], name: str) -> Predicate:
+        """The test of fact `name` against `spec`, as a predicate on a target's facts (the look-up is part
+        of each test rather than a call of its own: conditions run on every candidate)."""
         if isinstance(spec, dict):
             return self._operator(kind, spec, path, name)
         values = spec if isinstance(spec, list) else [spec]
@@ -139,17 +138,18 @@ class _Compiler:
         checked = frozenset(self._check_value(kind, v, (*path, i) if isinstance(spec, list) else path, name)
                             for i, v in enumerate(values))
         if kind.name in ("enum-set", "text-set"):
-            return lambda actual: not checked.isdisjoint(actual)
+            return lambda facts: not checked.isdisjoint(facts[name])
         if kind.name == "text":
             lowered = frozenset(str(v).lower() for v in checked)
-            return lambda actual: str(actual).lower() in lowered
+            return lambda facts: str(facts[name]).lower() in lowered
         if len(checked) == 1:
             (only,) = checked
-            return lambda actual: actual == only and (actual is not None or only is None)
-        return lambda actual: actual in checked
+            if only is None:
+                return lambda facts: facts[name] is None
+            return lambda facts: facts[name] == only  # a null fact equals no value
+        return lambda facts: facts[name] in checked
 
-    def _operator(self, kind: FactKind, spec: dict[str, Any], path: tuple[Any, ...],
-                  name: str) -> Callable[[Any], bool]:
+    def _operator(self, kind: FactKind, spec: dict[str, Any], path: tuple[Any, ...], name: str) -> Predicate:
         if len(spec) != 1:
             raise self.error(path, f"{name}: give one operator per test", "split it with `all:`")
         ((op, operand),) = spec.items()
@@ -158,24 +158,53 @@ class _Compiler:
             compare = _COMPARISONS[op]
             if kind.name == "int":
                 bound = self._check_value(kind, operand, where, name)
-                return lambda actual: actual is not None and compare(actual, bound)
+                return lambda facts: (actual := facts[name]) is not None and compare(actual, bound)
+            # the levels that compare so, found once: null is none of them
             rank = kind.order.index(self._check_value(kind, operand, where, name))
-            order = kind.order
-            return lambda actual: actual is not None and compare(order.index(actual), rank)
+            levels = frozenset(v for i, v in enumerate(kind.order) if compare(i, rank))
+            return lambda facts: facts[name] in levels
         if op in ("none_of", "all_of") and kind.name in ("enum-set", "text-set"):
             items = operand if isinstance(operand, list) else [operand]
             wanted = frozenset(self._check_value(kind, v, where, name) for v in items)
             if op == "none_of":
-                return lambda actual: wanted.isdisjoint(actual)
-            return lambda actual: wanted <= actual
+                return lambda facts: wanted.isdisjoint(facts[name])
+            return lambda facts: wanted <= facts[name]
         if op == "contains" and kind.name == "text":
             items = operand if isinstance(operand, list) else [operand]
             needles = tuple(str(self._check_value(kind, v, where, name)).lower() for v in items)
-            return lambda actual: any(n in str(actual).lower() for n in needles)
+            return lambda facts: any(n in str(facts[name]).lower() for n in needles)
         allowed = {"ordered": "at_least, at_most, above, below", "int": "at_least, at_most, above, below",
                    "enum-set": "none_of, all_of", "text-set": "none_of, all_of", "text": "contains"}
         raise self.error(where, f"operator {op!r} does not apply to {name}",
                          f"{name} takes: {allowed.get(kind.name, 'a value or a list of values')}")
+
+
+def _every(parts: list[Predicate]) -> Predicate:
+    """All of `parts`, in order, stopping at the first that fails (a loop, not a generator per call)."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda subject: first(subject) and second(subject)
+
+    def every(subject: Any) -> bool:
+        for part in parts:  # noqa: SIM110 - all() would build a generator on every call
+            if not part(subject):
+                return False
+        return True
+    return every
+
+
+def _some(parts: list[Predicate]) -> Predicate:
+    """Any of `parts`, in order, stopping at the first that holds."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda subject: first(subject) or second(subject)
+
+    def some(subject: Any) -> bool:
+        for part in parts:  # noqa: SIM110 - any() would build a generator on every call
+            if part(subject):
+                return True
+        return False
+    return some
 
 
 def compile_condition(node: Any, scope: str, path: tuple[Any, ...], locate: Locator) -> Predicate:

@@ -245,9 +245,16 @@ class LazyFacts(dict[str, Any]):
 
     def complete(self) -> LazyFacts:
         """Every fact computed now (for callers that want the whole set)."""
-        for name in self._values:
-            self[name]  # computes and keeps it
+        self.compute(self._values)
         return self
+
+    def compute(self, names: Iterable[str]) -> None:
+        """These facts computed now, those not yet known (one call for many, rather than a look-up that
+        misses for each)."""
+        values, subject = self._values, self._subject
+        for name in names:
+            if name not in self:
+                self[name] = values[name](subject)
 
 
 class _ElementSubject:
@@ -259,7 +266,7 @@ class _ElementSubject:
         self.comp, self.party = element.component, element.party
 
     @_once
-    def assets(self) -> list[Asset]:
+    def assets(self) -> tuple[Asset, ...]:
         return self.index.assets_at(self.id)
 
     @_once

@@ -157,6 +157,8 @@ class _Analyser:
                 self.reaching[element_id][actor_id] = hops
         self._fronts: dict[str, tuple[str, ...]] = {}
         self.matcher = DecisionMatcher(model)
+        self.locate = model.locator()
+        self.owasp = model.risk.method is RiskMethod.OWASP
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
         self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}  # target -> reaching actors and hops
         self._actor_cache: dict[tuple[object, ...], ActorJudgement] = {}
@@ -183,18 +185,25 @@ class _Analyser:
         flow_targets = TargetIndex(interactions, lambda target, side: getattr(target[1], side))
         threats: list[Threat] = []
         rules = self.catalog.active_rules()
-        for compiled in rules:
-            rule = compiled.rule
-            guard = compiled.guard if self.indexed else None
-            if rule.applies_to == "element":
-                types = {t.value for t in rule.element_types}
-                for element_id, subject in element_targets.candidates(guard):
-                    if (not types or subject["type"] in types) and compiled.when(subject):
-                        threats.append(self._element_threat(compiled, element_id, subject))
-            else:
-                for flow, interaction in flow_targets.candidates(guard):
-                    if compiled.when(interaction):
-                        threats.append(self._flow_threat(compiled, flow.id, interaction))
+        element_rules = [r for r in rules if r.rule.applies_to == "element"]
+        flow_rules = [r for r in rules if r.rule.applies_to != "element"]
+        if self.indexed:
+            element_targets.warm(r.guard for r in element_rules)
+            flow_targets.warm(r.guard for r in flow_rules)
+        # target by target, each with the rules its guards let through (in rule order): a target's facts,
+        # controls and actors stay at hand while its threats are built
+        types = {r.rule.id: {t.value for t in r.rule.element_types} for r in element_rules}
+        chosen = element_targets.per_target([(r, r.guard if self.indexed else None) for r in element_rules])
+        for (element_id, subject), element_rules_here in zip(elements, chosen, strict=True):
+            for compiled in element_rules_here:
+                wanted = types[compiled.rule.id]
+                if (not wanted or subject["type"] in wanted) and compiled.when(subject):
+                    threats.append(self._element_threat(compiled, element_id, subject))
+        chosen = flow_targets.per_target([(r, r.guard if self.indexed else None) for r in flow_rules])
+        for (flow, interaction), flow_rules_here in zip(interactions, chosen, strict=True):
+            for compiled in flow_rules_here:
+                if compiled.when(interaction):
+                    threats.append(self._flow_threat(compiled, flow.id, interaction))
         threats.extend(self._manual(t) for t in self.model.threats)
         threats.sort(key=rank_key)
         unmatched = self.matcher.unmatched(t.id for t in threats)
@@ -300,7 +309,7 @@ class _Analyser:
             controls = [*controls, *self._caller_controls(target, judged.capable, rule.controls)]
         effects = self._effects((target, judged.capable), controls, rule.controls)
         owasp = None
-        if self.model.risk.method is RiskMethod.OWASP:
+        if self.owasp:
             # the OWASP ratings stand in for the actor and asset factors of the matrix; the rule's own
             # adjustments move the ease and impact ratings, so they stay in the explanation
             actors = [self.index.actors[a] for a in capable]
@@ -329,7 +338,7 @@ class _Analyser:
             detection=rule.detection.strip(), controls=candidates,
             controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
-            location=self.model.locate(location_key), tags=rule.tags, exposed=internet)
+            location=self.locate(location_key), tags=rule.tags, exposed=internet)
 
     # The helpers below are cached by what they depend on (the actors reaching a target with their hops,
     # the assets at stake, a few rule fields): a target meets several rules, and alike targets share them.
@@ -519,7 +528,7 @@ class _Analyser:
         kind = ThreatKind(manual.category, affected(manual.category, manual.goals))
         cuts = combine(effects, kind, explain=False)
         owasp = None
-        if self.model.risk.method is RiskMethod.OWASP:
+        if self.owasp:
             # the team's 1-5 ratings on OWASP's 0-9 scale, so every threat of the model shares one scale
             owasp = ((clamp(likelihood) - 1) * OWASP_STEP, (clamp(impact) - 1) * OWASP_STEP)
         scored = score(self.model.risk, likelihood, impact, factors, effects, owasp, kind, MANUAL_BASE)

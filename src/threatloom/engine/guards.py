@@ -21,6 +21,7 @@ Users' rules get the same guards: nothing here is written per rule.
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -72,6 +73,17 @@ def guard_of(node: Any, scope: str) -> Guard | None:
     if scope == ELEMENT:
         return _mapping(node, ELEMENT, ELEMENT)
     return _mapping(node, "interaction", "flow")
+
+
+def leaves(guard: Guard) -> Iterator[Leaf]:
+    """Every fact test in `guard`."""
+    if isinstance(guard, Leaf):
+        yield guard
+    elif isinstance(guard, NoneOf):
+        yield from leaves(guard.part)
+    else:
+        for part in guard.parts:
+            yield from leaves(part)
 
 
 def types_guard(types: tuple[str, ...]) -> Leaf:

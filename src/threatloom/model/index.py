@@ -72,6 +72,9 @@ class ModelIndex:
         for e in self.elements.values():
             if e.zone:
                 self.elements_in_zone[e.zone].append(e.id)
+        # answers analysis asks for again and again (per element, per flow, per threat), kept once found
+        self._internet: dict[str, bool] = {}
+        self._assets_at: dict[str, tuple[Asset, ...]] = {}
 
     def trust_of(self, element_id: str) -> int:
         """Trust of an element: a party's own trust, else its zone's; 0 when it has no zone."""
@@ -92,20 +95,27 @@ class ModelIndex:
 
     def is_internet(self, element_id: str) -> bool:
         """True when the element sits in an internet zone or is itself marked internet-facing."""
-        element = self.elements[element_id]
-        if element.zone and any(self.zones[z].internet for z in self.zone_path(element.zone)):
-            return True
-        return element.component is not None and element.component.internet_facing
+        found = self._internet.get(element_id)
+        if found is None:
+            element = self.elements[element_id]
+            found = bool(element.zone and any(self.zones[z].internet for z in self.zone_path(element.zone))) \
+                or (element.component is not None and element.component.internet_facing)
+            self._internet[element_id] = found
+        return found
 
-    def assets_at(self, element_id: str) -> list[Asset]:
+    def assets_at(self, element_id: str) -> tuple[Asset, ...]:
         """Assets an element stores, processes or (for a party) receives."""
-        element = self.elements[element_id]
-        ids: tuple[str, ...] = ()
-        if element.component is not None:
-            ids = element.component.stores + element.component.processes
-        elif element.party is not None:
-            ids = element.party.receives
-        return [self.assets[i] for i in dict.fromkeys(ids) if i in self.assets]
+        found = self._assets_at.get(element_id)
+        if found is None:
+            element = self.elements[element_id]
+            ids: tuple[str, ...] = ()
+            if element.component is not None:
+                ids = element.component.stores + element.component.processes
+            elif element.party is not None:
+                ids = element.party.receives
+            found = self._assets_at[element_id] = tuple(self.assets[i] for i in dict.fromkeys(ids)
+                                                        if i in self.assets)
+        return found
 
     def controls_of(self, ids: tuple[str, ...]) -> list[Control]:
         return [self.controls[i] for i in ids if i in self.controls]

@@ -7,6 +7,7 @@ against docs/model.md by a test, so the reference and the code cannot drift apar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
@@ -373,6 +374,13 @@ class Model(Strict):
     def locate(self, key: str) -> SourceLocation:
         """Where an element, decision or section was written (`"components/web"`, `"decisions/3"`)."""
         return self._sources.get(key) or self._sources.get("", SourceLocation("<model>"))
+
+    def locator(self) -> Callable[[str], SourceLocation]:
+        """:meth:`locate` for callers that ask for thousands of places (a private attribute costs a
+        look-up through pydantic each time it is read)."""
+        sources = self._sources
+        fallback = sources.get("", SourceLocation("<model>"))
+        return lambda key: sources.get(key) or fallback
 
     @property
     def index(self) -> ModelIndex:
