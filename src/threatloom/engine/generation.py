@@ -17,19 +17,20 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from threatloom.catalog.loading import Catalog, CompiledRule, load_catalog
+from threatloom.catalog.loading import Catalog, CompiledAdjustment, CompiledRule, load_catalog
 from threatloom.catalog.schema import Rule
 from threatloom.engine.candidates import TargetIndex
-from threatloom.engine.conditions import Interaction
+from threatloom.engine.conditions import Interaction, Predicate
 from threatloom.engine.facts import LazyFacts, element_facts, flow_facts
 from threatloom.engine.origins import PASS_THROUGH, topology_of
 from threatloom.engine.reach import Reach, compute_reach
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
-from threatloom.errors import InputError, Problem
+from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
@@ -135,6 +136,55 @@ def _analyser(model: Model, catalog: Catalog | None, today: dt.date | None, *, r
     return _Analyser(model, catalog, today or dt.date.today(), cvss, record=record, indexed=indexed)
 
 
+@dataclass(frozen=True, slots=True)
+class _RuleParts:
+    """What every threat of one rule shares, worked out once per rule rather than once per threat."""
+
+    likelihood: tuple[tuple[Predicate, float, Factor], ...]  # adjustments: test, step, its factor
+    impact: tuple[tuple[Predicate, float, Factor], ...]
+    kind: ThreatKind
+    attacker: bool  # whether an attacker is needed (else actors and asset exposure do not count)
+    callers: tuple[str, ...]  # candidate controls that count at the callers of an element
+    title: str
+    description: str
+    detection: str
+    names: tuple[str, ...]  # the placeholders (`{target}`...) its title or description use
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    """What every threat on one element or flow shares, gathered once per target."""
+
+    id: str
+    kind: str  # "element" or "flow"
+    elements: tuple[str, ...]  # the element, or the flow's source and destination
+    zone: str | None
+    assets: tuple[Asset, ...]
+    asset_ids: tuple[str, ...]
+    reaching: Mapping[str, int]  # actor -> fewest hops
+    controls: tuple[Placed, ...]  # model controls with where they act
+    location: SourceLocation
+    names: dict[str, str]  # what the placeholders of titles and descriptions stand for
+    read_only: bool
+
+
+def _rule_parts(compiled: CompiledRule, counts_at_callers: Callable[[str], bool]) -> _RuleParts:
+    rule = compiled.rule
+
+    def adjustments(part: str, items: tuple[CompiledAdjustment, ...]) -> tuple[tuple[Predicate, float, Factor], ...]:
+        return tuple((a.test, a.spec.by, Factor(part, a.spec.by, a.spec.because, "rule")) for a in items)
+
+    description = rule.description.strip()
+    return _RuleParts(
+        likelihood=adjustments("likelihood", compiled.likelihood), impact=adjustments("impact", compiled.impact),
+        kind=ThreatKind(rule.category, affected(rule.category, rule.impact.affects)),
+        attacker=needs_attacker(rule.category, rule.actor_skill),
+        callers=tuple(c for c in rule.controls if counts_at_callers(c)),
+        title=rule.title, description=description, detection=rule.detection.strip(),
+        names=tuple(n for n in ("target", "source", "destination")
+                    if "{" + n + "}" in rule.title or "{" + n + "}" in description))
+
+
 class _Analyser:
     def __init__(self, model: Model, catalog: Catalog, today: dt.date, cvss: Mapping[str, CvssScore],
                  *, record: bool = False, indexed: bool = True) -> None:
@@ -166,6 +216,8 @@ class _Analyser:
         self._effects_cache: dict[tuple[object, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
         self._score_cache: dict[tuple[object, ...], tuple[Scored, Cuts]] = {}
+        self._rules: dict[str, _RuleParts] = {}
+        self._targets: dict[str, _Target] = {}  # element or flow ID -> what its threats share
 
     def _reach(self, origin: str, element_id: str) -> bool:
         return element_id in self.reached_by_origin.get(origin, ())
@@ -220,16 +272,19 @@ class _Analyser:
     # -- building threats -------------------------------------------------------------------------
 
     def _element_threat(self, compiled: CompiledRule, element_id: str, subject: LazyFacts) -> Threat:
-        element = self.index.elements[element_id]
-        section = "components" if element.component is not None else "environment"
-        controls = [(c, "target") for c in self._own_controls(element_id)] + self._front_controls(element_id)
-        reaching = self.reaching.get(element_id, {})
-        return self._build(compiled, subject, target=element_id, target_kind="element",
-                           elements=(element_id,), zone=element.zone,
-                           assets=self.index.assets_at(element_id), reaching=reaching,
-                           controls=controls, audit=subject["audit_logging"], internet=subject["internet"],
-                           location_key=f"{section}/{element_id}",
-                           names={"target": element.name}, read_only=bool(READ_ONLY_TAGS & set(element.tags)))
+        target = self._targets.get(element_id)
+        if target is None:
+            element = self.index.elements[element_id]
+            section = "components" if element.component is not None else "environment"
+            assets = self.index.assets_at(element_id)
+            target = self._targets[element_id] = _Target(
+                id=element_id, kind="element", elements=(element_id,), zone=element.zone, assets=assets,
+                asset_ids=tuple([a.id for a in assets]), reaching=self.reaching.get(element_id, {}),
+                controls=(*[(c, "target") for c in self._own_controls(element_id)],
+                          *self._front_controls(element_id)),
+                location=self.locate(f"{section}/{element_id}"), names={"target": element.name},
+                read_only=bool(READ_ONLY_TAGS & set(element.tags)))
+        return self._build(compiled, subject, target, audit=subject["audit_logging"], internet=subject["internet"])
 
     def _own_controls(self, element_id: str) -> list[Control]:
         """The controls recorded on a component or on a party of the environment."""
@@ -261,9 +316,16 @@ class _Analyser:
         return found
 
     def _flow_threat(self, compiled: CompiledRule, flow_id: str, subject: Interaction) -> Threat:
+        target = self._targets.get(flow_id)
+        if target is None:
+            target = self._targets[flow_id] = self._flow_target(flow_id)
+        return self._build(compiled, subject, target, audit=subject.destination["audit_logging"],
+                           internet=subject.flow["from_internet"])
+
+    def _flow_target(self, flow_id: str) -> _Target:
         index = self.index
         flow = index.flows[flow_id]
-        assets = [index.assets[a] for a in flow.data if a in index.assets] or index.assets_at(flow.destination)
+        assets = tuple([index.assets[a] for a in flow.data if a in index.assets]) or index.assets_at(flow.destination)
         reaching = dict(self.reaching.get(flow.destination, {}))
         for actor_id, hops in self.reaching.get(flow.source, {}).items():
             reaching[actor_id] = min(hops, reaching.get(actor_id, hops))
@@ -273,40 +335,42 @@ class _Analyser:
         controls += [(c, "target") for c in self._own_controls(flow.destination)]
         controls += [(c, "source") for c in self._own_controls(flow.source)]
         controls += self._front_controls(flow.destination)
-        read_only = bool(READ_ONLY_TAGS & (set(flow.tags) | set(destination.tags)))
-        return self._build(compiled, subject, target=flow_id, target_kind="flow",
-                           elements=(flow.source, flow.destination), zone=destination.zone, assets=assets,
-                           reaching=reaching, controls=controls, audit=subject.destination["audit_logging"],
-                           internet=subject.flow["from_internet"], location_key=f"flows/{flow_id}",
-                           names={"target": flow.name, "source": source.name,
-                                  "destination": destination.name}, read_only=read_only)
+        return _Target(
+            id=flow_id, kind="flow", elements=(flow.source, flow.destination), zone=destination.zone,
+            assets=assets, asset_ids=tuple([a.id for a in assets]), reaching=reaching, controls=tuple(controls),
+            location=self.locate(f"flows/{flow_id}"),
+            names={"target": flow.name, "source": source.name, "destination": destination.name},
+            read_only=bool(READ_ONLY_TAGS & (set(flow.tags) | set(destination.tags))))
 
-    def _build(self, compiled: CompiledRule, subject: object, *, target: str, target_kind: str,
-               elements: tuple[str, ...], zone: str | None, assets: Sequence[Asset], reaching: Mapping[str, int],
-               controls: Sequence[Placed], audit: bool | None, internet: bool, location_key: str,
-               names: dict[str, str], read_only: bool = False) -> Threat:
+    def _build(self, compiled: CompiledRule, subject: object, on: _Target, *, audit: bool | None,
+               internet: bool) -> Threat:
+        target, assets, controls = on.id, on.assets, on.controls
         rule = compiled.rule
+        parts = self._rules.get(rule.id)
+        if parts is None:
+            parts = self._rules[rule.id] = _rule_parts(
+                compiled, lambda c: "callers" in self.catalog.controls[c].counts_from)
         rule_factors: list[Factor] = []
         likelihood = float(rule.likelihood.base)
-        for adj in compiled.likelihood:
-            if adj.test(subject):
-                likelihood += adj.spec.by
-                rule_factors.append(Factor("likelihood", adj.spec.by, adj.spec.because, "rule"))
+        for test, by, factor in parts.likelihood:
+            if test(subject):
+                likelihood += by
+                rule_factors.append(factor)
         rule_likelihood = likelihood
-        judged = self._actors(target, reaching, rule.category, rule.actor_skill)
+        judged = self._actors(target, on.reaching, rule.category, rule.actor_skill)
         capable, actor_factor = judged.capable, judged.factor
         likelihood += judged.delta
-        impact_value, asset_factor = self._impact(assets, rule, read_only)
+        impact_value, asset_factor = self._impact(on, rule, parts.attacker)
         impact = float(impact_value)
         impact_shift = 0.0
-        for adj in compiled.impact:
-            if adj.test(subject):
-                impact_shift += adj.spec.by
-                rule_factors.append(Factor("impact", adj.spec.by, adj.spec.because, "rule"))
+        for test, by, factor in parts.impact:
+            if test(subject):
+                impact_shift += by
+                rule_factors.append(factor)
         impact += impact_shift
-        kind = ThreatKind(rule.category, affected(rule.category, rule.impact.affects))
-        if target_kind == "element":
-            controls = [*controls, *self._caller_controls(target, judged.capable, rule.controls)]
+        kind = parts.kind
+        if on.kind == "element" and parts.callers:
+            controls = (*controls, *self._caller_controls(target, judged.capable, parts.callers))
         effects = self._effects((target, judged.capable), controls, rule.controls)
         owasp = None
         if self.owasp:
@@ -322,23 +386,25 @@ class _Analyser:
             factors += [f for f in rule_factors if f.part == "impact"]
         scored, cuts = self._score(likelihood, impact, factors, effects, owasp, kind)
         candidates = self._candidates(rule.controls, cuts.counted, likelihood, impact, effects, owasp, kind)
-        title, description = rule.title, rule.description.strip()
-        for key, value in names.items():
-            title = title.replace("{" + key + "}", value)
-            description = description.replace("{" + key + "}", value)
+        title, description = parts.title, parts.description
+        for key in parts.names:
+            value = on.names.get(key)
+            if value is not None:
+                title = title.replace("{" + key + "}", value)
+                description = description.replace("{" + key + "}", value)
         threat_id = f"{rule.id}@{target}"
         if self.record:
             self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind)
         status, decision = self._decide(threat_id, scored)
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
-            category=rule.category, target=target, target_kind=target_kind, elements=elements, zone=zone,
-            assets=tuple(a.id for a in assets), actors=capable, reachable=judged.reachable,
+            category=rule.category, target=target, target_kind=on.kind, elements=on.elements, zone=on.zone,
+            assets=on.asset_ids, actors=capable, reachable=judged.reachable,
             capec=rule.references.capec, cwe=rule.references.cwe, attack=rule.references.attack,
-            detection=rule.detection.strip(), controls=candidates,
+            detection=parts.detection, controls=candidates,
             controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
-            location=self.locate(location_key), tags=rule.tags, exposed=internet)
+            location=on.location, tags=rule.tags, exposed=internet)
 
     # The helpers below are cached by what they depend on (the actors reaching a target with their hops,
     # the assets at stake, a few rule fields): a target meets several rules, and alike targets share them.
@@ -368,26 +434,21 @@ class _Analyser:
             self._score_cache[key] = cached
         return cached
 
-    def _impact(self, assets: Sequence[Asset], rule: Rule, read_only: bool) -> tuple[int, Factor | None]:
-        attacker = needs_attacker(rule.category, rule.actor_skill)
-        key = (tuple(a.id for a in assets), read_only, rule.category, rule.impact.affects, rule.impact.base,
-               attacker)
+    def _impact(self, on: _Target, rule: Rule, attacker: bool) -> tuple[int, Factor | None]:
+        key = (on.asset_ids, on.read_only, rule.category, rule.impact.affects, rule.impact.base, attacker)
         cached = self._impact_cache.get(key)
         if cached is None:
-            cached = asset_impact(assets, rule.category, rule.impact.affects, rule.impact.base, read_only,
+            cached = asset_impact(on.assets, rule.category, rule.impact.affects, rule.impact.base, on.read_only,
                                   attacker)
             self._impact_cache[key] = cached
         return cached
 
-    def _caller_controls(self, element_id: str, capable: tuple[str, ...], wanted: tuple[str, ...]) -> list[Placed]:
+    def _caller_controls(self, element_id: str, capable: tuple[str, ...], acting: tuple[str, ...]) -> list[Placed]:
         """Controls that act at the sender (rate limiting at the caller), on the callers of an element: those
         with a flow into it that a capable actor reaches (all of them when none is named), gateways and the
         like aside (they count in front). A catalog control counts only when every such caller has it, at
         the strength of the weakest: an attacker takes the path without it."""
-        catalog = self.catalog.controls
-        acting = [c for c in wanted if "callers" in catalog[c].counts_from]
-        if not acting:
-            return []
+        catalog = self.catalog.controls  # `acting`: the rule's candidate controls that count at the callers
         callers = sorted({f.source for f in self.index.incoming.get(element_id, ())
                           if f.source not in self._in_front(element_id)})
         if capable:
@@ -415,6 +476,8 @@ class _Analyser:
         """The effects of the model controls that implement one of the candidate catalog controls, each
         where it acts (a control on the source or in front counts only if its catalog control acts there);
         :func:`~threatloom.risk.controls.combine` counts each catalog control once."""
+        if not controls:
+            return ()
         key = (target, candidates)
         cached = self._effects_cache.get(key)
         if cached is not None:
