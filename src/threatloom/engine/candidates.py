@@ -10,10 +10,12 @@ the first time a guard asks for it, and each guard's answer is kept, since rules
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from itertools import compress, repeat
+from operator import eq, itemgetter
 from typing import Any, Generic, TypeVar
 
-from threatloom.engine.facts import LazyFacts
-from threatloom.engine.guards import AllOf, AnyOf, Guard, Leaf, leaves
+from threatloom.engine.facts import ELEMENT_FACTS, FLOW_FACTS, LazyFacts
+from threatloom.engine.guards import SET_KINDS, AllOf, AnyOf, Guard, Leaf, leaves
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -133,13 +135,15 @@ class TargetIndex(Generic[T]):
         found = self._postings.get(key)
         if found is not None:
             return found
-        values = [f[fact] for f in self._side(side)]
-        if any(type(v) is frozenset for v in values):
-            found = _group_members([v if type(v) is frozenset else (v,) for v in values])
+        values = list(map(itemgetter(fact), self._side(side)))
+        registry = FLOW_FACTS if side == "flow" else ELEMENT_FACTS
+        if registry[fact][0].name in SET_KINDS:
+            found = _group_members(values)
         else:
             distinct = set(values)
-            if len(distinct) <= FEW:  # a pass per value, in C, beats a Python loop over the targets
-                found = {d: frozenset([i for i, v in enumerate(values) if v == d]) for d in distinct}
+            if len(distinct) <= FEW:  # a pass per value, all of it in C, beats a Python loop over the targets
+                positions = range(len(values))
+                found = {d: frozenset(compress(positions, map(eq, values, repeat(d)))) for d in distinct}
             else:
                 found = _group_members([(v,) for v in values])
         self._postings[key] = found

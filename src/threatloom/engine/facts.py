@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 from threatloom.engine.origins import (
     CLIENTS,
-    DEVICES,
+    IN_FRONT_OF_PEOPLE,
     PASS_THROUGH,
     THIRD_PARTY_TAGS,
     URL_FETCH_TAGS,
@@ -388,7 +388,7 @@ def _vendor_hosted(top: Topology, element: Element) -> bool:
     comp = element.component
     if comp is None or _third_party(top, element):
         return _third_party(top, element)
-    return comp.kind.value not in CLIENTS | DEVICES and top.in_internet_zone(element.id) and not comp.internet_facing
+    return comp.kind.value not in IN_FRONT_OF_PEOPLE and top.in_internet_zone(element.id) and not comp.internet_facing
 
 
 def _entry_point(top: Topology, element: Element) -> bool:

@@ -22,6 +22,7 @@ PASS_THROUGH = frozenset({"load-balancer", "reverse-proxy", "api-gateway", "waf"
 RELAYS = PASS_THROUGH | {"queue"}
 CLIENTS = frozenset({"browser", "mobile-app", "desktop-app", "workstation"})
 DEVICES = frozenset({"iot-device", "medical-device", "gateway-device"})
+IN_FRONT_OF_PEOPLE = CLIENTS | DEVICES  # what a person works at directly
 # how people prove who they are, and how only systems do (a bearer token can be either)
 INTERACTIVE = frozenset({Authentication.PASSWORD, Authentication.SSO, Authentication.MULTI_FACTOR,
                          Authentication.SESSION})
@@ -173,9 +174,8 @@ def _is_person(index: ModelIndex, top: Topology, element: Element) -> bool:
     return bool(party.access)
 
 
-def _protocol_has(flow: Flow, needles: tuple[str, ...]) -> bool:
-    text = (flow.protocol or "").lower()
-    return any(n in text for n in needles)
+def _protocol_has(protocol: str, needles: tuple[str, ...]) -> bool:
+    return any(n in protocol for n in needles)
 
 
 def _nature(index: ModelIndex, top: Topology, flow: Flow) -> FlowNature:
@@ -185,14 +185,15 @@ def _nature(index: ModelIndex, top: Topology, flow: Flow) -> FlowNature:
     only_credentials = bool(data) and all(a.kind is AssetKind.CREDENTIAL for a in data)
     sign_in = (top.person[flow.source] and flow.authentication in SIGN_IN
                and (dest_kind == ComponentKind.IDENTITY_PROVIDER.value or only_credentials))
-    local = source.party is not None and top.person[flow.source] and dest_kind in CLIENTS | DEVICES
-    remote = _protocol_has(flow, REMOTE_PROTOCOLS) or (
-        _protocol_has(flow, ("ssh",)) and destination.type.value == "process")
+    local = source.party is not None and top.person[flow.source] and dest_kind in IN_FRONT_OF_PEOPLE
+    protocol = (flow.protocol or "").lower()
+    remote = _protocol_has(protocol, REMOTE_PROTOCOLS) or (
+        "ssh" in protocol and destination.type.value == "process")
     dest_admin = destination.component is not None and (
         destination.component.admin or destination.component.kind is ComponentKind.ADMIN_CONSOLE)
     source_kind = top.kind(flow.source)
     administrative = dest_admin and source_kind not in DEVICES and source_kind != "queue" and (
-        remote or not _protocol_has(flow, MESSAGE_PROTOCOLS))
+        remote or not _protocol_has(protocol, MESSAGE_PROTOCOLS))
     return FlowNature(sign_in, local, administrative, remote)
 
 
