@@ -8,7 +8,7 @@ most rules stop at their first test, so most facts of most targets are never nee
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
@@ -202,6 +202,35 @@ def _highest(values: Iterable[Any], order: type[Enum]) -> str | None:
     return None if best is None else str(best.value)
 
 
+@dataclass(frozen=True, slots=True)
+class AssetSummary:
+    """What the facts say about a set of assets (an element's, the data of a flow)."""
+
+    classification: str | None
+    confidentiality: str | None
+    integrity: str | None
+    availability: str | None
+    personal_data: bool
+    kinds: frozenset[str]
+    secrets: bool  # credentials that are no one's personal data
+
+
+def asset_summary(assets: Sequence[Asset], known: dict[tuple[str, ...], AssetSummary]) -> AssetSummary:
+    """The summary of `assets`, kept in `known` by their IDs: elements and flows share a few asset sets."""
+    key = tuple([a.id for a in assets])
+    found = known.get(key)
+    if found is None:
+        found = known[key] = AssetSummary(
+            classification=_highest((a.classification for a in assets), Classification),
+            confidentiality=_highest((a.confidentiality for a in assets), Level),
+            integrity=_highest((a.integrity for a in assets), Level),
+            availability=_highest((a.availability for a in assets), Level),
+            personal_data=any(a.personal_data for a in assets),
+            kinds=frozenset(a.kind.value for a in assets),
+            secrets=any(a.kind is AssetKind.CREDENTIAL and not a.personal_data for a in assets))
+    return found
+
+
 def _implemented(index: ModelIndex, control_ids: tuple[str, ...]) -> frozenset[str]:
     out: set[str] = set()
     for control in index.controls_of(control_ids):
@@ -275,6 +304,14 @@ class _ElementSubject:
         return [self.index.assets[a] for a in comp.stores if a in self.index.assets] if comp else []
 
     @_once
+    def at(self) -> AssetSummary:
+        return asset_summary(self.assets, self.top.asset_summaries)
+
+    @_once
+    def kept(self) -> AssetSummary:
+        return asset_summary(self.stored, self.top.asset_summaries)
+
+    @_once
     def incoming(self) -> list[Flow]:
         return self.index.incoming.get(self.id, [])
 
@@ -317,13 +354,13 @@ _ELEMENT_VALUES: dict[str, Callable[[_ElementSubject], Any]] = {
     "audit_logging": lambda s: s.comp.audit_logging if s.comp else None,
     "tags": lambda s: frozenset(s.element.tags),
     "technology": _technology,
-    "classification": lambda s: _highest((a.classification for a in s.assets), Classification),
-    "stores_classification": lambda s: _highest((a.classification for a in s.stored), Classification),
-    "confidentiality": lambda s: _highest((a.confidentiality for a in s.assets), Level),
-    "integrity": lambda s: _highest((a.integrity for a in s.assets), Level),
-    "availability": lambda s: _highest((a.availability for a in s.assets), Level),
-    "personal_data": lambda s: any(a.personal_data for a in s.assets),
-    "asset_kinds": lambda s: frozenset(a.kind.value for a in s.assets),
+    "classification": lambda s: s.at.classification,
+    "stores_classification": lambda s: s.kept.classification,
+    "confidentiality": lambda s: s.at.confidentiality,
+    "integrity": lambda s: s.at.integrity,
+    "availability": lambda s: s.at.availability,
+    "personal_data": lambda s: s.at.personal_data,
+    "asset_kinds": lambda s: s.at.kinds,
     "assurance": lambda s: s.party.assurance.value if s.party else None,
     "receives_data": lambda s: bool(s.party and s.party.receives),
     "holds_access": lambda s: bool(s.party and s.party.access),
@@ -356,9 +393,9 @@ _ELEMENT_VALUES: dict[str, Callable[[_ElementSubject], Any]] = {
     "logs_to_third_party": lambda s: any(s.top.kind(f.destination) in ("log-store", "monitoring")
                                          and _vendor_hosted(s.top, s.index.elements[f.destination])
                                          for f in s.outgoing),
-    "stores_personal_data": lambda s: any(a.personal_data for a in s.stored),
+    "stores_personal_data": lambda s: s.kept.personal_data,
     "receives_personal_data": _receives_personal_data,
-    "holds_secrets": lambda s: any(a.kind is AssetKind.CREDENTIAL and not a.personal_data for a in s.assets),
+    "holds_secrets": lambda s: s.at.secrets,
     "fetches_urls": lambda s: s.comp is not None and _fetches_urls(s.top, s.element, s.outgoing),
     "in_cloud": lambda s: s.comp is not None and s.top.in_cloud(s.id),
     "windows": lambda s: s.comp is not None and runs_windows(s.comp.technology),
@@ -386,8 +423,9 @@ def _third_party(top: Topology, element: Element) -> bool:
 
 def _vendor_hosted(top: Topology, element: Element) -> bool:
     comp = element.component
-    if comp is None or _third_party(top, element):
-        return _third_party(top, element)
+    third_party = _third_party(top, element)
+    if comp is None or third_party:
+        return third_party
     return comp.kind.value not in IN_FRONT_OF_PEOPLE and top.in_internet_zone(element.id) and not comp.internet_facing
 
 
@@ -450,6 +488,10 @@ class _FlowSubject:
         return [assets[a] for a in self.flow.data if a in assets]
 
     @_once
+    def summary(self) -> AssetSummary:
+        return asset_summary(self.data, self.top.asset_summaries)
+
+    @_once
     def trusts(self) -> tuple[int, int]:
         return self.index.trust_of(self.flow.source), self.index.trust_of(self.flow.destination)
 
@@ -475,11 +517,11 @@ _FLOW_VALUES: dict[str, Callable[[_FlowSubject], Any]] = {
     "trust_increases": lambda s: s.trusts[0] < s.trusts[1],
     "trust_decreases": lambda s: s.trusts[0] > s.trusts[1],
     "from_internet": lambda s: s.index.is_internet(s.flow.source),
-    "classification": lambda s: _highest((a.classification for a in s.data), Classification),
-    "confidentiality": lambda s: _highest((a.confidentiality for a in s.data), Level),
-    "integrity": lambda s: _highest((a.integrity for a in s.data), Level),
-    "personal_data": lambda s: any(a.personal_data for a in s.data),
-    "asset_kinds": lambda s: frozenset(a.kind.value for a in s.data),
+    "classification": lambda s: s.summary.classification,
+    "confidentiality": lambda s: s.summary.confidentiality,
+    "integrity": lambda s: s.summary.integrity,
+    "personal_data": lambda s: s.summary.personal_data,
+    "asset_kinds": lambda s: s.summary.kinds,
     "carries_data": lambda s: bool(s.data),
     "controls": lambda s: _implemented(s.index, s.flow.controls),
     "origin_internet": lambda s: s.origin.internet,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import Any
 
 from threatloom.model.index import Element, ModelIndex
 from threatloom.model.schema import Flow
@@ -93,6 +94,8 @@ class Topology:
     cloud_zones: frozenset[str] = frozenset()
     anonymous_inbound: frozenset[str] = frozenset()  # elements that receive a flow without authentication
     kinds: dict[str, str] = field(default_factory=dict)  # component ID -> kind (facts ask for it often)
+    # asset IDs -> what the facts say of those assets (see threatloom.engine.facts.asset_summary)
+    asset_summaries: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def kind(self, element_id: str) -> str:
         return self.kinds.get(element_id, USER)

@@ -46,9 +46,16 @@ class EndOfLife:
         self._products = [(re.compile(p.match, re.IGNORECASE),
                            tuple(r for r, end in p.releases.items() if end < listing.as_of))
                           for p in listing.products]
+        self._answers: dict[str, bool] = {"": False}  # by text: many components share a technology
 
     def ended(self, text: str) -> bool:
         """True when `text` (technology name and version) names a release whose support has ended."""
+        found = self._answers.get(text)
+        if found is None:
+            found = self._answers[text] = self._ended(text)
+        return found
+
+    def _ended(self, text: str) -> bool:
         for pattern, ended in self._products:
             if not ended:
                 continue
