@@ -11,6 +11,8 @@ import pytest
 
 from threatloom.catalog.loading import load_catalog
 from threatloom.engine import analyse
+from threatloom.engine.candidates import TargetIndex
+from threatloom.engine.facts import LazyFacts
 from threatloom.engine.generation import catalog_for
 from threatloom.engine.guards import AllOf, AnyOf, Leaf, NoneOf, guard_of
 from threatloom.model import load_model
@@ -68,3 +70,35 @@ def test_builtin_rules_mostly_have_guards() -> None:
     rules = catalog.active_rules()
     guarded = [r for r in rules if r.guard is not None]
     assert len(guarded) / len(rules) > 0.9
+
+
+def _targets() -> list[tuple[str, LazyFacts]]:
+    rows = [("api", "api", frozenset({"pci"}), True), ("db", "database", frozenset(), False),
+            ("web", "web-application", frozenset({"pci", "pii"}), True), ("cache", "cache", frozenset(), False)]
+    return [(name, LazyFacts(None, {"kind": lambda _, k=kind: k, "tags": lambda _, t=tags: t,
+                                    "internet": lambda _, i=internet: i,
+                                    "technology": lambda _, n=name: f"{n} 1.0"}))
+            for name, kind, tags, internet in rows]
+
+
+def test_each_target_meets_the_rules_its_guards_let_through_in_rule_order() -> None:
+    targets = _targets()
+    index = TargetIndex(targets, lambda target, side: target[1])
+    rules = [("exposed", guard_of({"internet": True}, "element")),
+             ("everywhere", None),
+             ("pci-stores", guard_of({"tags": "pci", "kind": ["database", "api"]}, "element")),
+             ("not-cache", guard_of({"not": {"kind": "cache"}}, "element"))]
+    chosen = dict(zip([name for name, _ in targets], index.per_target(rules), strict=True))
+    assert chosen == {"api": ["exposed", "everywhere", "pci-stores", "not-cache"],
+                      "db": ["everywhere", "not-cache"],
+                      "web": ["exposed", "everywhere", "not-cache"],
+                      "cache": ["everywhere"]}
+
+
+def test_warming_computes_the_guarded_facts_of_every_target_and_no_others() -> None:
+    targets = _targets()
+    index = TargetIndex(targets, lambda target, side: target[1])
+    index.warm([guard_of({"kind": "api", "technology": {"contains": "api"}}, "element"),
+                guard_of({"tags": {"none_of": ["pii"]}}, "element"), None])
+    for _, facts in targets:
+        assert set(facts) == {"kind", "tags"}  # the text test has no guard: left until a condition asks

@@ -188,9 +188,24 @@ class _ComposingLoader(_Loader):  # type: ignore[misc]
                 return _STR
             tag = self._tags.get(value)
             if tag is None:
-                tag = self._tags[value] = super().resolve(kind, value, implicit)
+                tag = self._tags[value] = self._plain_tag(value) if _PLAIN_ONLY else \
+                    super().resolve(kind, value, implicit)
             return tag
         return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    @staticmethod
+    def _plain_tag(value: str) -> str:
+        """What the safe resolver answers for a plain scalar, without its set-up on every call: the
+        patterns registered for the scalar's first character, in order, else a string."""
+        for tag, pattern in _IMPLICIT.get(value[:1], ()):
+            if pattern.match(value):
+                return str(tag)
+        return _STR
+
+
+_IMPLICIT: dict[str | None, Any] = _Loader.yaml_implicit_resolvers
+# the shortcut holds while no resolver applies to every first character or to a path (the safe schema's)
+_PLAIN_ONLY = None not in _IMPLICIT and not _Loader.yaml_path_resolvers
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node]:
