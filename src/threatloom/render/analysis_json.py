@@ -21,6 +21,7 @@ from threatloom.engine.threat import (
     RiskScore,
     Threat,
 )
+from threatloom.errors import SourceLocation
 from threatloom.render.memo import PerObject
 
 
@@ -51,35 +52,39 @@ def threat_dict(threat: Threat, shared: PerObject | None = None) -> dict[str, An
                     "owner": d.owner, "ticket": d.ticket, "due": d.due, "justification": d.justification,
                     "approver": d.approver, "expires": d.expires, "controls": list(d.controls),
                     "valid": d.valid, "note": d.note}
+    # tuples and enums go to orjson as they are (it writes them as arrays and values, in C)
     return {
         "id": threat.id,
         "origin": threat.origin,
         "rule": threat.rule_id,
         "title": threat.title,
         "description": threat.description,
-        "category": threat.category.value,
+        "category": threat.category,
         "framework": threat.category.framework,
         "target": threat.target,
         "target_kind": threat.target_kind,
-        "elements": list(threat.elements),
+        "elements": threat.elements,
         "zone": threat.zone,
-        "assets": list(threat.assets),
-        "actors": list(threat.actors),
+        "assets": threat.assets,
+        "actors": threat.actors,
         "reachable": threat.reachable,
         "exposed": threat.exposed,
-        "references": {"capec": list(threat.capec), "cwe": list(threat.cwe), "attack": list(threat.attack)},
+        "references": {"capec": threat.capec, "cwe": threat.cwe, "attack": threat.attack},
         "detection": threat.detection,
         "candidate_controls": shared.get(threat.controls, _controls_list),
-        "controls_in_place": list(threat.controls_in_place),
+        "controls_in_place": threat.controls_in_place,
         "inherent": shared.get(threat.inherent, score_dict),
         "residual": shared.get(threat.residual, score_dict),
-        "status": threat.status.value,
+        "status": threat.status,
         "decision": decision,
-        "source": {"file": threat.location.file, "line": threat.location.line,
-                   "column": threat.location.column},
+        "source": shared.get(threat.location, _source),  # one per element or flow, shared by its threats
         "cvss": {"vector": threat.cvss, "base_score": threat.cvss_score} if threat.cvss else None,
-        "tags": list(threat.tags),
+        "tags": threat.tags,
     }
+
+
+def _source(location: SourceLocation) -> dict[str, Any]:
+    return {"file": location.file, "line": location.line, "column": location.column}
 
 
 def summary(analysis: Analysis) -> dict[str, Any]:
