@@ -161,7 +161,7 @@ class _Target:
     zone: str | None
     assets: tuple[Asset, ...]
     asset_ids: tuple[str, ...]
-    reaching: Mapping[str, int]  # actor -> fewest hops
+    profile: tuple[tuple[str, int], ...]  # the actors who reach it with their fewest hops, by actor ID
     controls: tuple[Placed, ...]  # model controls with where they act
     location: SourceLocation
     names: dict[str, str]  # what the placeholders of titles and descriptions stand for
@@ -210,14 +210,15 @@ class _Analyser:
         self.locate = model.locator()
         self.owasp = model.risk.method is RiskMethod.OWASP
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
-        self._profiles: dict[str, tuple[tuple[str, int], ...]] = {}  # target -> reaching actors and hops
         self._actor_cache: dict[tuple[object, ...], ActorJudgement] = {}
         self._impact_cache: dict[tuple[object, ...], tuple[int, Factor | None]] = {}
         self._effects_cache: dict[tuple[object, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
         self._score_cache: dict[tuple[object, ...], tuple[Scored, Cuts]] = {}
         self._rules: dict[str, _RuleParts] = {}
-        self._targets: dict[str, _Target] = {}  # element or flow ID -> what its threats share
+        # element or flow ID -> what its threats share (two tables: a model built in code may reuse an ID)
+        self._element_targets: dict[str, _Target] = {}
+        self._flow_targets: dict[str, _Target] = {}
 
     def _reach(self, origin: str, element_id: str) -> bool:
         return element_id in self.reached_by_origin.get(origin, ())
@@ -272,14 +273,15 @@ class _Analyser:
     # -- building threats -------------------------------------------------------------------------
 
     def _element_threat(self, compiled: CompiledRule, element_id: str, subject: LazyFacts) -> Threat:
-        target = self._targets.get(element_id)
+        target = self._element_targets.get(element_id)
         if target is None:
             element = self.index.elements[element_id]
             section = "components" if element.component is not None else "environment"
             assets = self.index.assets_at(element_id)
-            target = self._targets[element_id] = _Target(
+            target = self._element_targets[element_id] = _Target(
                 id=element_id, kind="element", elements=(element_id,), zone=element.zone, assets=assets,
-                asset_ids=tuple([a.id for a in assets]), reaching=self.reaching.get(element_id, {}),
+                asset_ids=tuple([a.id for a in assets]),
+                profile=tuple(sorted(self.reaching.get(element_id, {}).items())),
                 controls=(*[(c, "target") for c in self._own_controls(element_id)],
                           *self._front_controls(element_id)),
                 location=self.locate(f"{section}/{element_id}"), names={"target": element.name},
@@ -316,9 +318,9 @@ class _Analyser:
         return found
 
     def _flow_threat(self, compiled: CompiledRule, flow_id: str, subject: Interaction) -> Threat:
-        target = self._targets.get(flow_id)
+        target = self._flow_targets.get(flow_id)
         if target is None:
-            target = self._targets[flow_id] = self._flow_target(flow_id)
+            target = self._flow_targets[flow_id] = self._flow_target(flow_id)
         return self._build(compiled, subject, target, audit=subject.destination["audit_logging"],
                            internet=subject.flow["from_internet"])
 
@@ -337,7 +339,8 @@ class _Analyser:
         controls += self._front_controls(flow.destination)
         return _Target(
             id=flow_id, kind="flow", elements=(flow.source, flow.destination), zone=destination.zone,
-            assets=assets, asset_ids=tuple([a.id for a in assets]), reaching=reaching, controls=tuple(controls),
+            assets=assets, asset_ids=tuple([a.id for a in assets]), profile=tuple(sorted(reaching.items())),
+            controls=tuple(controls),
             location=self.locate(f"flows/{flow_id}"),
             names={"target": flow.name, "source": source.name, "destination": destination.name},
             read_only=bool(READ_ONLY_TAGS & (set(flow.tags) | set(destination.tags))))
@@ -357,7 +360,7 @@ class _Analyser:
                 likelihood += by
                 rule_factors.append(factor)
         rule_likelihood = likelihood
-        judged = self._actors(target, on.reaching, rule.category, rule.actor_skill)
+        judged = self._actors(on.profile, rule.category, rule.actor_skill)
         capable, actor_factor = judged.capable, judged.factor
         likelihood += judged.delta
         impact_value, asset_factor = self._impact(on, rule, parts.attacker)
@@ -409,11 +412,7 @@ class _Analyser:
     # The helpers below are cached by what they depend on (the actors reaching a target with their hops,
     # the assets at stake, a few rule fields): a target meets several rules, and alike targets share them.
 
-    def _actors(self, target: str, reaching: Mapping[str, int], category: Category,
-                skill: Skill) -> ActorJudgement:
-        profile = self._profiles.get(target)
-        if profile is None:
-            profile = self._profiles[target] = tuple(sorted(reaching.items()))
+    def _actors(self, profile: tuple[tuple[str, int], ...], category: Category, skill: Skill) -> ActorJudgement:
         key = (profile, category, skill)
         cached = self._actor_cache.get(key)
         if cached is None:
