@@ -374,7 +374,7 @@ class _Analyser:
         kind = parts.kind
         if on.kind == "element" and parts.callers:
             controls = (*controls, *self._caller_controls(target, judged.capable, parts.callers))
-        effects = self._effects((target, judged.capable), controls, rule.controls)
+        effects = self._effects((on.kind, target, judged.capable), controls, rule.controls)
         owasp = None
         if self.owasp:
             # the OWASP ratings stand in for the actor and asset factors of the matrix; the rule's own
@@ -470,7 +470,7 @@ class _Analyser:
                 chosen.append((weakest[1], "callers"))
         return chosen
 
-    def _effects(self, target: str | tuple[str, tuple[str, ...]], controls: Sequence[Placed],
+    def _effects(self, target: str | tuple[str, str, tuple[str, ...]], controls: Sequence[Placed],
                  candidates: tuple[str, ...]) -> tuple[ControlEffect, ...]:
         """The effects of the model controls that implement one of the candidate catalog controls, each
         where it acts (a control on the source or in front counts only if its catalog control acts there);
