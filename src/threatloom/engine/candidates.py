@@ -1,9 +1,8 @@
 """The targets of one analysis indexed by the facts rules' guards test, so that each rule meets only the
 targets where it can hold (see :mod:`threatloom.engine.guards`).
 
-Targets keep a fixed order (by ID); a rule's candidates come back in that order. The index of one fact
-(its value, or each member of a set-valued fact, to the positions of the targets that have it) is built
-the first time a guard asks for it, and each guard's answer is kept, since rules share many of them
+Targets keep a fixed order (by ID). The index of one fact (its value, or each member of a set-valued
+fact, to the positions of the targets that have it) is built the first time a guard asks for it, and each guard's answer is kept, since rules share many of them
 (`kind`, `type`, `not: {kind: [browser, ...]}`). The facts guards test can be computed beforehand, target
 by target (`warm`), and the rules turned into each target's list (`per_target`), so that the engine works
 through one target at a time.
@@ -37,7 +36,6 @@ class TargetIndex(Generic[T]):
         self._postings: dict[tuple[str, str], dict[Any, frozenset[int]]] = {}
         self._exact: dict[Guard, frozenset[int]] = {}
         self._loose: dict[Guard, frozenset[int]] = {}
-        self._chosen: dict[Guard, list[T]] = {}
         self._everything = frozenset(range(len(targets)))
         self._small = len(targets) * SMALL
 
@@ -68,16 +66,6 @@ class TargetIndex(Generic[T]):
             positions = self._everything if guard is None else self._necessary(guard)
             for position in positions:
                 chosen[position].append(item)
-        return chosen
-
-    def candidates(self, guard: Guard | None) -> Sequence[T]:
-        """The targets the guard lets through, in order (all of them without a guard)."""
-        if guard is None:
-            return self.targets
-        chosen = self._chosen.get(guard)
-        if chosen is None:
-            chosen = [self.targets[i] for i in sorted(self._necessary(guard))]
-            self._chosen[guard] = chosen
         return chosen
 
     def _necessary(self, guard: Guard) -> frozenset[int]:
