@@ -165,6 +165,19 @@ def test_exact_id_wins_over_wildcards_and_the_first_wildcard_wins() -> None:
     assert shadowed.code == "shadowed-decision"
 
 
+def test_wildcards_keep_their_written_order_whichever_part_holds_the_wildcard() -> None:
+    # a pattern naming its rule (`L-PROC-1@*`) is tried only on that rule's threats; one with a wildcard
+    # in the rule part (`L-*`, `L-PROC-?@web`) on every threat; the first written still wins
+    analysis = decided("{threat: 'L-PROC-?@web', treatment: avoid}",
+                       "{threat: 'L-PROC-1@*', treatment: transfer}",
+                       "{threat: 'L-*', treatment: accept}")
+    assert analysis.by_id["L-PROC-1@web"].status is ThreatStatus.AVOIDED
+    assert analysis.by_id["L-PROC-1@tool"].status is ThreatStatus.TRANSFERRED
+    assert analysis.by_id["L-STORE-1@db"].decision.pattern == "L-*"  # type: ignore[union-attr]
+    assert analysis.by_id["MT-ONE"].decision is None
+    assert analysis.unmatched_decisions == ()
+
+
 def test_a_second_decision_for_the_same_threat_is_reported() -> None:
     analysis = decided("{threat: MT-ONE, treatment: transfer}", "{threat: MT-ONE, treatment: avoid}")
     assert analysis.by_id["MT-ONE"].status is ThreatStatus.TRANSFERRED

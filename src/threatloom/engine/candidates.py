@@ -2,10 +2,11 @@
 targets where it can hold (see :mod:`threatloom.engine.guards`).
 
 Targets keep a fixed order (by ID). The index of one fact (its value, or each member of a set-valued
-fact, to the positions of the targets that have it) is built the first time a guard asks for it, and each guard's answer is kept, since rules share many of them
-(`kind`, `type`, `not: {kind: [browser, ...]}`). The facts guards test can be computed beforehand, target
-by target (`warm`), and the rules turned into each target's list (`per_target`), so that the engine works
-through one target at a time.
+fact, to the positions of the targets that have it) is built the first time a guard asks for it, and
+each guard's answer is kept, since rules share many of them (`kind`, `type`,
+`not: {kind: [browser, ...]}`). The facts guards test can be computed beforehand, target by target
+(`warm`), and the rules turned into each target's list (`per_target`), so that the engine works through
+one target at a time.
 """
 
 from __future__ import annotations

@@ -69,24 +69,42 @@ class DecisionMatcher:
 
     model: Model
     exact: dict[str, int] = field(default_factory=dict)
-    patterns: list[tuple[re.Pattern[str], int]] = field(default_factory=list)
     hits: dict[int, int] = field(default_factory=dict)  # decision index -> threats it settles
     seen: set[int] = field(default_factory=set)  # decisions whose pattern matched some threat
 
     def __post_init__(self) -> None:
         self._exact_all: dict[str, list[int]] = {}
+        # wildcards indexed by the rule they name (`TL-S003@*`), so that a threat tries those of its own
+        # rule and the few whose rule part has a wildcard, not every pattern of the model
+        self._by_rule: dict[str, list[tuple[re.Pattern[str], int]]] = {}
+        self._any_rule: list[tuple[re.Pattern[str], int]] = []
         for i, decision in enumerate(self.model.decisions):
             if is_pattern(decision.threat):
-                self.patterns.append((re.compile(fnmatch.translate(decision.threat)), i))
+                compiled = (re.compile(fnmatch.translate(decision.threat)), i)
+                rule, at, _ = decision.threat.partition("@")
+                if at and not any(ch in rule for ch in "*?["):
+                    self._by_rule.setdefault(rule, []).append(compiled)
+                else:
+                    self._any_rule.append(compiled)
             else:
                 self.exact.setdefault(decision.threat, i)
                 self._exact_all.setdefault(decision.threat, []).append(i)
             self.hits[i] = 0
+        self._tried: dict[str, list[tuple[re.Pattern[str], int]]] = {}  # rule part -> patterns, in order
+
+    def _patterns_for(self, threat_id: str) -> list[tuple[re.Pattern[str], int]]:
+        """The wildcards that can match `threat_id`, in the order written: a pattern whose rule part is
+        plain text matches only IDs that start with it and `@`."""
+        rule = threat_id.partition("@")[0]
+        found = self._tried.get(rule)
+        if found is None:
+            found = self._tried[rule] = sorted([*self._by_rule.get(rule, ()), *self._any_rule], key=lambda p: p[1])
+        return found
 
     def match(self, threat_id: str) -> int | None:
         """Index of the decision that applies to `threat_id`, or None."""
         exact = self._exact_all.get(threat_id, [])
-        matching = [i for pattern, i in self.patterns if pattern.match(threat_id)]
+        matching = [i for pattern, i in self._patterns_for(threat_id) if pattern.match(threat_id)]
         self.seen.update(exact)
         self.seen.update(matching)
         found = exact[0] if exact else (matching[0] if matching else None)
