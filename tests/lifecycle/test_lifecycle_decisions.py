@@ -203,6 +203,14 @@ def test_decisions_matching_nothing_are_reported_with_a_hint() -> None:
     assert (first.location.file, first.location.line) == ("lab.yaml", lab_text_lines() + 1)
 
 
+def test_a_misspelt_rule_is_found_among_every_threat() -> None:
+    # no threat of rule "L-PORC-1" exists, so the hint comes from all the IDs, not the rule's own
+    analysis = decided("{threat: L-PORC-1@web, treatment: avoid}", "{threat: 'L-PROC-1@w*x', treatment: avoid}")
+    misspelt, pattern = analysis.unmatched_decisions
+    assert misspelt.hint == "did you mean 'L-PROC-1@web'?"
+    assert pattern.hint == "no threat ID fits the pattern; the closest is 'L-PROC-1@web'"
+
+
 def test_a_failing_wildcard_is_reported_once_naming_its_threats() -> None:
     analysis = decided("{threat: 'L-*', treatment: accept, expires: 2020-01-01, approver: CISO}")
     assert {t.id for t in analysis.threats if t.status is ThreatStatus.OPEN} == {

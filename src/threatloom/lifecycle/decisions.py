@@ -31,6 +31,7 @@ A decision that counts but whose due date passed while the work is open is repor
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import difflib
 import fnmatch
@@ -136,16 +137,29 @@ class DecisionMatcher:
 
 def _unmatched_hint(threat: str, ids: Sequence[str]) -> str:
     """A hint for a decision matching nothing: the closest ID for an exact one; for a wildcard, only an
-    ID sharing its literal start (else any ID looks "close" once the wildcards are dropped)."""
+    ID sharing its literal start (else any ID looks "close" once the wildcards are dropped). `ids` are
+    sorted, so the IDs with a given start are found by bisection, not by a pass over all of them."""
     if is_pattern(threat):
         prefix = re.split(r"[*?]", threat, maxsplit=1)[0]
-        pool = [i for i in ids if i.startswith(prefix)]
+        pool = _starting_with(ids, prefix)
         close = difflib.get_close_matches(threat.replace("*", "").replace("?", ""), pool, 1, 0.0) if pool else []
         if close:
             return f"no threat ID fits the pattern; the closest is {close[0]!r}"
         return "the threats it covered may be gone: remove or update it"
-    close = difflib.get_close_matches(threat, ids, 1, 0.6)
+    # a misspelt ID usually keeps its rule or its target right: look among the threats of the same rule
+    # first, and through every ID only when none of them is close
+    rule = threat.partition("@")[0]
+    close = difflib.get_close_matches(threat, _starting_with(ids, rule + "@"), 1, 0.6) \
+        or difflib.get_close_matches(threat, ids, 1, 0.6)
     return f"did you mean {close[0]!r}?" if close else "the threat may be gone: remove or update it"
+
+
+def _starting_with(ids: Sequence[str], prefix: str) -> list[str]:
+    start = bisect.bisect_left(ids, prefix)
+    end = start
+    while end < len(ids) and ids[end].startswith(prefix):
+        end += 1
+    return list(ids[start:end])
 
 
 def apply_decision(decision: Decision, index: int, level: Level, appetite: Level,
