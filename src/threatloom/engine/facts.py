@@ -2,8 +2,9 @@
 
 Each fact has a kind that says which operators and values a condition may use with it; the registry
 below is the whole vocabulary of the rule language, so a rule naming anything else fails to load. Each
-fact's value is a small function of its element or flow, computed on first look-up (:class:`LazyFacts`):
-most rules stop at their first test, so most facts of most targets are never needed.
+fact's value is a small function of its element or flow, computed on first look-up (:class:`LazyFacts`)
+or beforehand for the facts the rules' guards index (:meth:`LazyFacts.compute`); a fact no guard or
+condition asks for on a target is never computed there.
 """
 
 from __future__ import annotations

@@ -445,9 +445,10 @@ class _Analyser:
     def _caller_controls(self, element_id: str, capable: tuple[str, ...], acting: tuple[str, ...]) -> list[Placed]:
         """Controls that act at the sender (rate limiting at the caller), on the callers of an element: those
         with a flow into it that a capable actor reaches (all of them when none is named), gateways and the
-        like aside (they count in front). A catalog control counts only when every such caller has it, at
-        the strength of the weakest: an attacker takes the path without it."""
-        catalog = self.catalog.controls  # `acting`: the rule's candidate controls that count at the callers
+        like aside (they count in front). `acting` are the rule's candidate controls that count at the
+        callers. A catalog control counts only when every such caller has it, at the strength of the
+        weakest: an attacker takes the path without it."""
+        catalog = self.catalog.controls
         callers = sorted({f.source for f in self.index.incoming.get(element_id, ())
                           if f.source not in self._in_front(element_id)})
         if capable:
