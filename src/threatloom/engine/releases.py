@@ -38,6 +38,9 @@ class EndOfLifeFile(Strict):
     products: tuple[Product, ...] = Field(description="Products and their releases.")
 
 
+MAX_ANSWERS = 10_000
+
+
 class EndOfLife:
     """The releases out of support on the list's own date, ready for matching."""
 
@@ -52,6 +55,8 @@ class EndOfLife:
         """True when `text` (technology name and version) names a release whose support has ended."""
         found = self._answers.get(text)
         if found is None:
+            if len(self._answers) > MAX_ANSWERS:  # the list lives as long as the process: keep it bounded
+                self._answers = {"": False}
             found = self._answers[text] = self._ended(text)
         return found
 
