@@ -529,8 +529,6 @@ class _Analyser:
         return cached
 
     def _decide(self, threat_id: str, scored: Scored) -> tuple[ThreatStatus, AppliedDecision | None]:
-        if not self.model.decisions:
-            return ThreatStatus.OPEN, None
         found = self.matcher.match(threat_id)
         if found is None:
             return ThreatStatus.OPEN, None

@@ -13,11 +13,14 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING
 
 from threatloom.model.index import Element, ModelIndex
 from threatloom.model.schema import Flow
 from threatloom.model.vocabulary import AssetKind, Authentication, ComponentKind, PartyKind
+
+if TYPE_CHECKING:  # facts builds on this module: the type only, for checkers
+    from threatloom.engine.facts import AssetSummary
 
 PASS_THROUGH = frozenset({"load-balancer", "reverse-proxy", "api-gateway", "waf"})
 RELAYS = PASS_THROUGH | {"queue"}
@@ -95,7 +98,7 @@ class Topology:
     anonymous_inbound: frozenset[str] = frozenset()  # elements that receive a flow without authentication
     kinds: dict[str, str] = field(default_factory=dict)  # component ID -> kind (facts ask for it often)
     # asset IDs -> what the facts say of those assets (see threatloom.engine.facts.asset_summary)
-    asset_summaries: dict[tuple[str, ...], Any] = field(default_factory=dict)
+    asset_summaries: dict[tuple[str, ...], AssetSummary] = field(default_factory=dict)
 
     def kind(self, element_id: str) -> str:
         return self.kinds.get(element_id, USER)

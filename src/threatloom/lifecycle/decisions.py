@@ -104,6 +104,8 @@ class DecisionMatcher:
 
     def match(self, threat_id: str) -> int | None:
         """Index of the decision that applies to `threat_id`, or None."""
+        if not self.hits:  # a model without decisions: nothing to match or to remember
+            return None
         exact = self._exact_all.get(threat_id, [])
         matching = [i for pattern, i in self._patterns_for(threat_id) if pattern.match(threat_id)]
         self.seen.update(exact)
