@@ -21,6 +21,10 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from installed import compile_packages
+
 BIN = Path(sys.executable).parent
 KINDS = [("process", "web-application"), ("process", "api"), ("process", "service"), ("data-store", "database"),
          ("data-store", "object-storage"), ("data-store", "cache"), ("process", "worker"), ("process", "admin-console")]
@@ -115,6 +119,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     pytm_sizes = {int(s) for s in args.pytm_sizes.split(",") if s}
     results: dict[int, tuple[float, float | None, int]] = {}
+    print("bytecode compiled for: " + ", ".join(compile_packages("threatloom", "pytm")), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for size in sizes:
