@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+STARTER = Path(__file__).resolve().parent.parent / "src" / "threatloom" / "model" / "starter.yaml"
 HEAVY = ("weasyprint", "openpyxl", "jinja2", "jsonschema", "cvss", "pydantic", "yaml", "defusedxml")
 
 
@@ -14,3 +16,40 @@ def test_help_imports_no_heavy_library() -> None:
     loaded = set(result.stdout.strip().splitlines()[-1].strip("[]").replace("'", "").split(", "))
     assert "typer" in loaded
     assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_every_command_is_mapped_to_the_group_that_registers_it() -> None:
+    import typer.main
+
+    from threatloom.cli.app import ALL_GROUPS, COMMAND_GROUPS, build_app
+
+    whole = typer.main.get_command(build_app())
+    assert set(whole.commands) == set(COMMAND_GROUPS)
+    for group in ALL_GROUPS:
+        narrow = typer.main.get_command(build_app((group,)))
+        assert set(narrow.commands) == {c for c, g in COMMAND_GROUPS.items() if g == group}
+
+
+def test_a_command_line_needs_its_own_group_and_help_or_a_typo_needs_all() -> None:
+    from threatloom.cli.app import ALL_GROUPS, groups_for
+
+    assert groups_for(["rules", "show", "TL-S001"]) == ("analysis_commands",)
+    assert groups_for(["validate", "--help"]) == ("model_commands",)
+    for argv in ([], ["--help"], ["--version"], ["analyse", "model.yaml"]):
+        assert groups_for(argv) == ALL_GROUPS
+
+
+def test_the_console_entry_point_imports_only_the_group_of_its_command(tmp_path: Path) -> None:
+    model = tmp_path / "threatmodel.yaml"
+    model.write_text((STARTER).read_text())
+    code = ("import atexit, sys; atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith("
+            "'threatloom.cli.'))));"
+            f"sys.argv = ['threatloom', 'validate', {str(model)!r}];"
+            "from threatloom.cli.app import main; main()")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "valid" in result.stdout
+    loaded = result.stdout.strip().splitlines()[-1]
+    assert "threatloom.cli.model_commands" in loaded
+    for other in ("analysis_commands", "lifecycle_commands", "render_commands", "interop_commands"):
+        assert f"threatloom.cli.{other}" not in loaded
