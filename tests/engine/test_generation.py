@@ -147,6 +147,28 @@ def test_model_names_its_own_rules_relative_to_itself(tmp_path: Path) -> None:
     assert "MINE-FLOW-1" in catalog.rules
 
 
+def test_a_models_own_rule_files_stay_in_its_folder_and_extra_rules_may_lie_anywhere(tmp_path: Path) -> None:
+    from threatloom.engine import catalog_for
+    from threatloom.errors import InputError
+
+    mine = (FIXTURES / "rules" / "test-rules.yaml").read_text().replace("T-", "MINE-")
+    (tmp_path / "elsewhere.yaml").write_text(mine)
+    (tmp_path / "service" / "rules").mkdir(parents=True)
+    (tmp_path / "service" / "rules" / "linked.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    model_file = tmp_path / "service" / "model.yaml"
+    model_file.write_text(SHOP.read_text() + "rules: [../elsewhere.yaml, rules]\n")
+    with pytest.raises(InputError) as caught:
+        catalog_for(load_model(model_file))
+    assert [(p.code, p.location.column) for p in caught.value.problems] == [("rules-outside", 9),
+                                                                           ("rules-outside", 28)]
+    assert caught.value.problems[0].message == (
+        f"rule file or folder '../elsewhere.yaml' is outside the model's folder {(tmp_path / 'service').resolve()}")
+    assert "linked.yaml" in caught.value.problems[1].message
+    # given by whoever runs threatloom, the same file is taken
+    model_file.write_text(SHOP.read_text())
+    assert "MINE-FLOW-1" in catalog_for(load_model(model_file), [tmp_path / "elsewhere.yaml"]).rules
+
+
 def test_unknown_catalog_controls_in_the_model_are_located_errors() -> None:
     from threatloom.errors import InputError
 

@@ -217,3 +217,20 @@ def test_history_outside_git_is_a_usage_error(tmp_path: Path) -> None:
     model.write_text(CLINIC.read_text())
     result = run_cli("history", str(model))
     assert result.returncode == 2 and "not in a git repository" in result.stderr
+
+
+def test_history_reads_a_model_that_includes_files_from_elsewhere_in_its_repository(tmp_path: Path) -> None:
+    repo = init_repo(tmp_path / "mono")
+    zones = "threatloom: 1\nzones:\n  - {id: dmz, name: DMZ, trust: 2, internet: true}\n"
+    model = ("threatloom: 1\nsystem: {name: Shop}\ninclude: [../../shared/zones.yaml]\n"
+             "components:\n  - {id: web, name: Web, type: process, zone: dmz, internet_facing: true}\n")
+    commit(repo, {"shared/zones.yaml": zones, "services/shop/model.yaml": model}, "Shop model",
+           "2026-11-02T10:00:00+00:00")
+    history = cli_json("history", "services/shop/model.yaml", "--format", "json", cwd=repo)
+    [only] = history["commits"]
+    assert only["error"] is None and only["subject"] == "Shop model"
+    # outside the repository, the same include is refused
+    (tmp_path / "loose").mkdir()
+    (tmp_path / "loose" / "model.yaml").write_text(model.replace("../../shared/", "../mono/shared/"))
+    result = run_cli("validate", str(tmp_path / "loose" / "model.yaml"))
+    assert result.returncode == 2 and "is outside the model's folder" in result.stderr

@@ -155,3 +155,52 @@ def test_gc_is_restored_after_loading() -> None:
     with pytest.raises(InputError):
         load_model(INCLUDES / "errors_in_parts" / "model.yaml")
     assert gc.isenabled()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+ZONES = "threatloom: 1\nzones:\n  - {id: z, name: Z, trust: 1}\n"
+
+
+def test_outside_git_an_include_must_stay_in_the_model_folder(tmp_path: Path) -> None:
+    _write(tmp_path / "shared" / "zones.yaml", ZONES)
+    model = _write(tmp_path / "service" / "model.yaml",
+                   "threatloom: 1\nsystem: {name: Shop}\ninclude: [../shared/zones.yaml, /etc/passwd]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model)
+    assert [(p.location.line, p.location.column, p.code) for p in caught.value.problems] == [
+        (3, 11, "include-outside"), (3, 33, "include-outside")]
+    first = caught.value.problems[0]
+    assert first.message == (f"included file '../shared/zones.yaml' is outside the model's folder "
+                             f"{(tmp_path / 'service').resolve()}")
+    assert "copy the file in" in first.hint
+
+
+def test_in_a_git_work_tree_an_include_may_use_the_rest_of_the_repository(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    _write(tmp_path / "shared" / "zones.yaml", ZONES)
+    model = _write(tmp_path / "service" / "model.yaml",
+                   "threatloom: 1\nsystem: {name: Shop}\ninclude: [../shared/zones.yaml]\n")
+    loaded = load_model(model)
+    assert [z.id for z in loaded.zones] == ["z"]
+    assert loaded.files_root == tmp_path.resolve()
+    # but not beyond it, and not by a link that leads out of it
+    outside = _write(tmp_path.parent / f"{tmp_path.name}-outside.yaml", ZONES)
+    (tmp_path / "service" / "linked.yaml").symlink_to(outside)
+    model.write_text("threatloom: 1\nsystem: {name: Shop}\ninclude: [linked.yaml]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model)
+    [problem] = caught.value.problems
+    assert problem.code == "include-outside"
+    assert problem.message.endswith(f"outside the model's git work tree {tmp_path.resolve()}")
+
+
+def test_the_caller_may_name_the_folder_includes_stay_in(tmp_path: Path) -> None:
+    _write(tmp_path / "shared" / "zones.yaml", ZONES)
+    model = _write(tmp_path / "service" / "model.yaml",
+                   "threatloom: 1\nsystem: {name: Shop}\ninclude: [../shared/zones.yaml]\n")
+    assert [z.id for z in load_model(model, files_root=tmp_path).zones] == ["z"]

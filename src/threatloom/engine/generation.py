@@ -71,15 +71,34 @@ def rank_key(threat: Threat) -> tuple[object, ...]:
 
 
 def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
-    """The built-in catalog plus the rule files the model names (relative to it) and `extra_rules`."""
+    """The built-in catalog plus the rule files the model names (relative to it) and `extra_rules`.
+
+    The model's rule files must lie inside its files root (:func:`threatloom.model.loading.model_files_root`),
+    like its includes; `extra_rules`, given by whoever runs threatloom, may lie anywhere.
+    """
+    from threatloom.catalog.loading import rule_files
+    from threatloom.model.loading import outside_words
+
     base = Path(model.locate("").file).parent
+    bound = model.files_root
     paths: list[Path] = []
     problems: list[Problem] = []
     for i, name in enumerate(model.rules):
         path = base / name
-        if not path.exists():
-            problems.append(Problem(model.locate(f"rules/{i}"), f"rule file or folder {name!r} not found",
+        where = model.locate(f"rules/{i}")
+        if bound is not None and not path.resolve().is_relative_to(bound):
+            problems.append(Problem(where, f"rule file or folder {name!r} is outside {outside_words(bound)}",
+                                    "keep the model's rule files in its repository (outside git, in its "
+                                    "folder), or give them with --rules", "rules-outside"))
+        elif not path.exists():
+            problems.append(Problem(where, f"rule file or folder {name!r} not found",
                                     "paths are relative to the model file", "rules-missing"))
+        elif bound is not None and path.is_dir():
+            # a link inside a rules folder must not lead out of it either
+            problems.extend(Problem(where, f"rule file {str(f)!r} in {name!r} is outside {outside_words(bound)}",
+                                    "replace the link with the file itself, or give it with --rules",
+                                    "rules-outside")
+                            for f in rule_files([path]) if not f.resolve().is_relative_to(bound))
         paths.append(path)
     if problems:
         raise InputError(problems)

@@ -191,7 +191,8 @@ def analyse_revision(model: Path, revision: str, rules: Sequence[Path] = (), *,
     with tempfile.TemporaryDirectory(prefix="threatloom-rev-") as folder:
         materialised = materialise(root, commit, relative, Path(folder))
         try:
-            scored = load_scored(materialised, rules, today=today)
+            # the temporary folder stands for the work tree the files came from
+            scored = load_scored(materialised, rules, today=today, files_root=Path(folder))
         except InputError as exc:
             raise InputError([_relocated(p, Path(folder), revision) for p in exc.problems]) from None
     return info, scored.analysis

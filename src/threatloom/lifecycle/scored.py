@@ -25,12 +25,14 @@ class ScoredModel:
     inputs: Mapping[str, ScoreInputs]
 
 
-def load_scored(path: Path, rules: Iterable[Path] = (), *, today: dt.date | None = None) -> ScoredModel:
-    """Load the model at `path` with its own rules and `rules`, and analyse it (InputError if invalid)."""
+def load_scored(path: Path, rules: Iterable[Path] = (), *, today: dt.date | None = None,
+                files_root: Path | None = None) -> ScoredModel:
+    """Load the model at `path` with its own rules and `rules`, and analyse it (InputError if invalid).
+    `files_root`: where its includes and rule files must lie, when not the git work tree around it."""
     from threatloom.engine.generation import analyse_with_inputs, catalog_for
     from threatloom.model import load_model
 
-    model = load_model(path)
+    model = load_model(path, files_root=files_root)
     catalog = catalog_for(model, list(rules))
     analysis, inputs = analyse_with_inputs(model, catalog, today=today)
     return ScoredModel(path, model, catalog, analysis, inputs)

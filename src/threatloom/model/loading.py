@@ -65,17 +65,36 @@ class _Origin:
         return dataclasses.replace(problem, message=message, path=local + tail)
 
 
-def load_model(path: str | Path) -> Model:
-    """Load, validate and resolve the model at `path` (and every file it includes)."""
+def load_model(path: str | Path, *, files_root: Path | None = None) -> Model:
+    """Load, validate and resolve the model at `path` (and every file it includes).
+
+    Included files must lie inside `files_root`: by default the git work tree that holds the model, or
+    the model's own folder outside git (see :func:`model_files_root`).
+    """
+    path = Path(path)
+    bound = files_root.resolve() if files_root is not None else model_files_root(path)
     with _collector_paused():
-        return _load(Path(path))
+        model = _load(path, bound)
+    model._files_root = bound
+    return model
 
 
-def _load(root_path: Path) -> Model:
+def model_files_root(path: Path) -> Path:
+    """The folder a model file's includes and rule files must stay in: the top of the git work tree that
+    holds it (the nearest folder with a `.git`, a folder or a worktree's file), else the model's folder.
+    A model from someone else cannot make threatloom read the machine's other files."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return folder
+
+
+def _load(root_path: Path, files_root: Path) -> Model:
     # a function of its own so that the YAML node trees are freed on return, before the collector resumes:
     # otherwise its first pass would scan every node once more
     root = read_yaml(root_path, keep_problems=True)
-    merged, origin, problems = _merge_includes(root, root_path)
+    merged, origin, problems = _merge_includes(root, root_path, files_root)
     return build_model(merged, origin, problems)
 
 
@@ -94,7 +113,7 @@ def _collector_paused() -> Iterator[None]:
 def load_model_text(text: str, name: str = "<model>") -> Model:
     """Validate a model given as YAML text (no includes), e.g. from an importer or a test."""
     document = parse_yaml(text, name, keep_problems=True)
-    merged, origin, problems = _merge_includes(document, None)
+    merged, origin, problems = _merge_includes(document, None, None)
     return build_model(merged, origin, problems)
 
 
@@ -138,7 +157,7 @@ def _in_reading_order(problems: list[Problem], root: str) -> list[Problem]:
     return sorted(problems, key=lambda p: (rank[p.location.file], p.location.line, p.location.column))
 
 
-def _merge_includes(root: YamlDocument, root_path: Path | None
+def _merge_includes(root: YamlDocument, root_path: Path | None, files_root: Path | None
                     ) -> tuple[dict[str, Any], _Origin, list[Problem]]:
     origin = _Origin(root)
     problems: list[Problem] = list(root.problems)
@@ -158,7 +177,7 @@ def _merge_includes(root: YamlDocument, root_path: Path | None
         is_root = document is root
         for key, value in data.items():
             if key == "include":
-                queue.extend(_included(document, doc_path, value, seen, problems))
+                queue.extend(_included(document, doc_path, value, seen, problems, files_root))
             elif key in LIST_SECTIONS and isinstance(value, list):
                 bucket = merged.setdefault(key, [])
                 for i, item in enumerate(value):
@@ -195,7 +214,7 @@ def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
 
 
 def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: dict[Path, str],
-              problems: list[Problem]) -> list[tuple[YamlDocument, Path | None]]:
+              problems: list[Problem], files_root: Path | None) -> list[tuple[YamlDocument, Path | None]]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(Problem(document.locate(("include",)), "`include` must be a list of file paths",
                                 "write `include: [other.yaml]`", "include"))
@@ -208,6 +227,11 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
     for i, name in enumerate(value):
         target = (doc_path.parent / name).resolve()
         where = document.locate(("include", i))
+        if files_root is not None and not target.is_relative_to(files_root):
+            problems.append(Problem(where, f"included file {name!r} is outside {outside_words(files_root)}",
+                                    "keep included files in the model's repository (outside git, in its "
+                                    "folder): copy the file in", "include-outside"))
+            continue
         if target in seen:
             problems.append(Problem(where, f"{name!r} is already part of the model ({seen[target]})",
                                     "include each file once; includes must not form a cycle", "include-cycle"))
@@ -233,6 +257,12 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
         _check_version(included, problems)
         found.append((included, target))
     return found
+
+
+def outside_words(files_root: Path) -> str:
+    """How an error names the folder a model's files must stay in."""
+    kind = "git work tree" if (files_root / ".git").exists() else "folder"
+    return f"the model's {kind} {files_root}"
 
 
 def _element_sources(merged: dict[str, Any], origin: _Origin) -> dict[str, SourceLocation]:
