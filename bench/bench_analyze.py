@@ -3,7 +3,8 @@
 An "element" counts components, parties and flows alike (pytm counts its dataflows as elements too);
 each generated model has about as many flows as nodes. The anchor is pytm 1.4.0 run with `--json` on
 an equivalent generated pytm model, in this same run; ratios compare the two at the same size. Both
-tools get the same number of runs at each size and the best counts.
+tools get the same number of runs at each size, taking turns, and the best counts; the ratio of each
+pair of turns is printed too, as the spread a drifting machine gives.
 
     .venv/bin/python bench/bench_analyze.py                 # 1,000 / 3,000 / 10,000 / 100,000
     .venv/bin/python bench/bench_analyze.py --sizes 1000,3000 --pytm-sizes 1000
@@ -94,18 +95,14 @@ def pytm_script(elements: int, out: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def timed(command: list[str], timeout: float, runs: int = 1) -> float | None:
-    """Best wall time of `runs` runs (a shared machine only ever adds time); None on a time-out."""
-    best = None
-    for _ in range(runs):
-        start = time.perf_counter()
-        try:
-            subprocess.run(command, check=True, capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return None
-        took = time.perf_counter() - start
-        best = took if best is None else min(best, took)
-    return best
+def once(command: list[str], timeout: float) -> float | None:
+    """Wall time of one run; None on a time-out."""
+    start = time.perf_counter()
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -113,12 +110,11 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,3000,10000,100000")
     parser.add_argument("--pytm-sizes", default="1000,3000")
     parser.add_argument("--pytm-timeout", type=float, default=900)
-    parser.add_argument("--runs", type=int, default=3, help="runs per tool and size up to 10,000 elements "
+    parser.add_argument("--runs", type=int, default=5, help="runs per tool and size up to 10,000 elements "
                         "(the best counts); larger sizes run once")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     pytm_sizes = {int(s) for s in args.pytm_sizes.split(",") if s}
-    results: dict[int, tuple[float, float | None, int]] = {}
     print("bytecode compiled for: " + ", ".join(compile_packages("threatloom", "pytm")), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -126,21 +122,36 @@ def main() -> None:
             model = root / f"model-{size}.yaml"
             model.write_text(threatloom_model(size))
             out = root / f"out-{size}"
-            runs = args.runs if size <= 10_000 else 1
-            ours = timed([str(BIN / "threatloom"), "analyze", str(model), "-o", str(out)], 1800, runs)
-            assert ours is not None
-            threats = (out / "threats.csv").read_text().count("\n") - 1
-            theirs = None
+            ours_command = [str(BIN / "threatloom"), "analyze", str(model), "-o", str(out)]
+            theirs_command = None
             if size in pytm_sizes:
                 script = root / f"tm_{size}.py"
                 script.write_text(pytm_script(size, root / f"pytm-{size}.json"))
-                theirs = timed([sys.executable, str(script)], args.pytm_timeout, runs)
-            results[size] = (ours, theirs, threats)
-            pytm_text = "n/a" if size not in pytm_sizes else ("timeout" if theirs is None else f"{theirs:.2f} s")
-            ratio = f"{theirs / ours:.1f}x" if theirs else "-"
-            print(f"{size:>7} elements: threatloom {ours:6.2f} s ({threats} threats, "
-                  f"{ours / size * 1e6:6.1f} us/element) | pytm --json {pytm_text} | pytm/threatloom {ratio}",
-                  flush=True)
+                theirs_command = [sys.executable, str(script)]
+            # the two tools take turns, so that the machine's drift from minute to minute falls on both
+            ours: list[float] = []
+            theirs: list[float] = []
+            timed_out = False
+            for _ in range(args.runs if size <= 10_000 else 1):
+                took = once(ours_command, 1800)
+                assert took is not None
+                ours.append(took)
+                if theirs_command is not None and not timed_out:
+                    took = once(theirs_command, args.pytm_timeout)
+                    timed_out = took is None
+                    theirs += [took] if took is not None else []
+            threats = (out / "threats.csv").read_text().count("\n") - 1
+            best = min(ours)
+            line = (f"{size:>7} elements: threatloom {best:6.2f} s ({threats} threats, "
+                    f"{best / size * 1e6:6.1f} us/element)")
+            if theirs_command is not None:
+                if timed_out or not theirs:
+                    line += " | pytm --json timeout"
+                else:
+                    paired = sorted(t / o for o, t in zip(ours, theirs, strict=False))
+                    line += (f" | pytm --json {min(theirs):.2f} s | pytm/threatloom {min(theirs) / best:.1f}x "
+                             f"(run by run {paired[0]:.1f}x-{paired[-1]:.1f}x)")
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
