@@ -3,8 +3,8 @@
 An "element" counts components, parties and flows alike (pytm counts its dataflows as elements too);
 each generated model has about as many flows as nodes. The anchor is pytm 1.4.0 run with `--json` on
 an equivalent generated pytm model, in this same run; ratios compare the two at the same size. Both
-tools get the same number of runs at each size, taking turns, and the best counts; the ratio of each
-pair of turns is printed too, as the spread a drifting machine gives.
+tools get the same number of runs at each size, taking turns (who starts alternates), and the best
+counts; the ratio of each pair of turns is printed too, as the spread a drifting machine gives.
 
     .venv/bin/python bench/bench_analyze.py                 # 1,000 / 3,000 / 10,000 / 100,000
     .venv/bin/python bench/bench_analyze.py --sizes 1000,3000 --pytm-sizes 1000
@@ -132,14 +132,16 @@ def main() -> None:
             ours: list[float] = []
             theirs: list[float] = []
             timed_out = False
-            for _ in range(args.runs if size <= 10_000 else 1):
-                took = once(ours_command, 1800)
-                assert took is not None
-                ours.append(took)
-                if theirs_command is not None and not timed_out:
-                    took = once(theirs_command, args.pytm_timeout)
-                    timed_out = took is None
-                    theirs += [took] if took is not None else []
+            for turn in range(args.runs if size <= 10_000 else 1):
+                for tool in ("ours", "theirs") if turn % 2 == 0 else ("theirs", "ours"):  # who starts alternates
+                    if tool == "ours":
+                        took = once(ours_command, 1800)
+                        assert took is not None
+                        ours.append(took)
+                    elif theirs_command is not None and not timed_out:
+                        took = once(theirs_command, args.pytm_timeout)
+                        timed_out = took is None
+                        theirs += [took] if took is not None else []
             threats = (out / "threats.csv").read_text().count("\n") - 1
             best = min(ours)
             line = (f"{size:>7} elements: threatloom {best:6.2f} s ({threats} threats, "

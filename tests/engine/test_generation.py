@@ -167,6 +167,10 @@ def test_a_models_own_rule_files_stay_in_its_folder_and_extra_rules_may_lie_anyw
     # given by whoever runs threatloom, the same file is taken
     model_file.write_text(SHOP.read_text())
     assert "MINE-FLOW-1" in catalog_for(load_model(model_file), [tmp_path / "elsewhere.yaml"]).rules
+    # a model given as text has no folder its rule files could be looked up in
+    with pytest.raises(InputError) as caught:
+        catalog_for(load_model_text(SHOP.read_text() + "rules: [rules]\n", "shop.yaml"))
+    assert [(p.code, p.message) for p in caught.value.problems] == [("rules", "`rules` needs a model read from a file")]
 
 
 def test_unknown_catalog_controls_in_the_model_are_located_errors() -> None:

@@ -229,6 +229,13 @@ def test_history_reads_a_model_that_includes_files_from_elsewhere_in_its_reposit
     history = cli_json("history", "services/shop/model.yaml", "--format", "json", cwd=repo)
     [only] = history["commits"]
     assert only["error"] is None and only["subject"] == "Shop model"
+    # a commit whose include leaves the repository is reported as such, not as a temporary folder
+    commit(repo, {"services/shop/model.yaml": model.replace("../../shared/", "../../../")}, "Escape",
+           "2026-11-03T10:00:00+00:00")
+    escaped = run_cli("diff", "--git", "HEAD~1..HEAD", "services/shop/model.yaml", cwd=repo)
+    assert escaped.returncode == 2
+    assert "HEAD:services/shop/model.yaml:3:11: error: included file '../../../zones.yaml' is outside the " \
+           "repository at HEAD" in escaped.stderr, escaped.stderr
     # outside the repository, the same include is refused
     (tmp_path / "loose").mkdir()
     (tmp_path / "loose" / "model.yaml").write_text(model.replace("../../shared/", "../mono/shared/"))

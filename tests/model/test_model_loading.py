@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from threatloom.errors import InputError
 from threatloom.model import Model, load_model
+from threatloom.model.confinement import FilesRoot
 from threatloom.model.loading import load_model_text
 from threatloom.model.schema import Component, Flow
 from threatloom.model.vocabulary import Classification, ElementType, Encryption, Level
@@ -177,7 +178,7 @@ def test_outside_git_an_include_must_stay_in_the_model_folder(tmp_path: Path) ->
     first = caught.value.problems[0]
     assert first.message == (f"included file '../shared/zones.yaml' is outside the model's folder "
                              f"{(tmp_path / 'service').resolve()}")
-    assert "copy the file in" in first.hint
+    assert first.hint == "copy the file into the model's repository, or its folder outside git"
 
 
 def test_in_a_git_work_tree_an_include_may_use_the_rest_of_the_repository(tmp_path: Path) -> None:
@@ -187,7 +188,7 @@ def test_in_a_git_work_tree_an_include_may_use_the_rest_of_the_repository(tmp_pa
                    "threatloom: 1\nsystem: {name: Shop}\ninclude: [../shared/zones.yaml]\n")
     loaded = load_model(model)
     assert [z.id for z in loaded.zones] == ["z"]
-    assert loaded.files_root == tmp_path.resolve()
+    assert loaded.files_root is not None and loaded.files_root.folder == tmp_path.resolve()
     # but not beyond it, and not by a link that leads out of it
     outside = _write(tmp_path.parent / f"{tmp_path.name}-outside.yaml", ZONES)
     (tmp_path / "service" / "linked.yaml").symlink_to(outside)
@@ -203,4 +204,28 @@ def test_the_caller_may_name_the_folder_includes_stay_in(tmp_path: Path) -> None
     _write(tmp_path / "shared" / "zones.yaml", ZONES)
     model = _write(tmp_path / "service" / "model.yaml",
                    "threatloom: 1\nsystem: {name: Shop}\ninclude: [../shared/zones.yaml]\n")
-    assert [z.id for z in load_model(model, files_root=tmp_path).zones] == ["z"]
+    bound = FilesRoot(tmp_path.resolve(), "the whole project")
+    assert [z.id for z in load_model(model, files_root=bound).zones] == ["z"]
+    model.write_text("threatloom: 1\nsystem: {name: Shop}\ninclude: [../../elsewhere.yaml]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model, files_root=bound)
+    assert caught.value.problems[0].message == "included file '../../elsewhere.yaml' is outside the whole project"
+
+
+def test_git_internals_are_never_included(tmp_path: Path) -> None:
+    _write(tmp_path / ".git" / "config", "[remote]\n")
+    model = _write(tmp_path / "model.yaml", "threatloom: 1\nsystem: {name: Shop}\ninclude: [.git/config]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model)
+    [problem] = caught.value.problems
+    assert (problem.code, problem.message) == ("include-outside",
+                                               "included file '.git/config' is one of git's own files")
+
+
+def test_a_linked_model_file_includes_from_beside_the_link(tmp_path: Path) -> None:
+    _write(tmp_path / "service" / "zones.yaml", ZONES)
+    real = _write(tmp_path / "drafts" / "real.yaml", "threatloom: 1\nsystem: {name: Shop}\ninclude: [zones.yaml]\n")
+    (tmp_path / "service" / "model.yaml").symlink_to(real)
+    loaded = load_model(tmp_path / "service" / "model.yaml")
+    assert [z.id for z in loaded.zones] == ["z"]
+    assert loaded.files_root is not None and loaded.files_root.folder == (tmp_path / "service").resolve()

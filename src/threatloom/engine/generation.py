@@ -73,11 +73,10 @@ def rank_key(threat: Threat) -> tuple[object, ...]:
 def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
     """The built-in catalog plus the rule files the model names (relative to it) and `extra_rules`.
 
-    The model's rule files must lie inside its files root (:func:`threatloom.model.loading.model_files_root`),
-    like its includes; `extra_rules`, given by whoever runs threatloom, may lie anywhere.
+    The model's rule files must lie where its includes may (:class:`~threatloom.model.confinement.FilesRoot`);
+    `extra_rules`, given by whoever runs threatloom, may lie anywhere.
     """
     from threatloom.catalog.loading import rule_files
-    from threatloom.model.loading import outside_words
 
     base = Path(model.locate("").file).parent
     bound = model.files_root
@@ -86,19 +85,23 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
     for i, name in enumerate(model.rules):
         path = base / name
         where = model.locate(f"rules/{i}")
-        if bound is not None and not path.resolve().is_relative_to(bound):
-            problems.append(Problem(where, f"rule file or folder {name!r} is outside {outside_words(bound)}",
-                                    "keep the model's rule files in its repository (outside git, in its "
-                                    "folder), or give them with --rules", "rules-outside"))
+        refusal = bound.refusal(path) if bound is not None else None
+        if bound is None:
+            problems.append(Problem(where, "`rules` needs a model read from a file",
+                                    "pass the rule files to catalog_for as extra_rules", "rules"))
+        elif refusal is not None:
+            problems.append(Problem(where, f"rule file or folder {name!r} {refusal}",
+                                    "copy the rule files into the model's repository, or give them with "
+                                    "--rules", "rules-outside"))
         elif not path.exists():
             problems.append(Problem(where, f"rule file or folder {name!r} not found",
                                     "paths are relative to the model file", "rules-missing"))
-        elif bound is not None and path.is_dir():
+        elif path.is_dir():
             # a link inside a rules folder must not lead out of it either
-            problems.extend(Problem(where, f"rule file {str(f)!r} in {name!r} is outside {outside_words(bound)}",
+            problems.extend(Problem(where, f"rule file {str(f)!r} in {name!r} {why}",
                                     "replace the link with the file itself, or give it with --rules",
                                     "rules-outside")
-                            for f in rule_files([path]) if not f.resolve().is_relative_to(bound))
+                            for f in rule_files([path]) if (why := bound.refusal(f)) is not None)
         paths.append(path)
     if problems:
         raise InputError(problems)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from threatloom.errors import InputError, Problem, ThreatloomError
+from threatloom.model.confinement import FilesRoot
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
@@ -192,7 +193,8 @@ def analyse_revision(model: Path, revision: str, rules: Sequence[Path] = (), *,
         materialised = materialise(root, commit, relative, Path(folder))
         try:
             # the temporary folder stands for the work tree the files came from
-            scored = load_scored(materialised, rules, today=today, files_root=Path(folder))
+            scored = load_scored(materialised, rules, today=today,
+                                 files_root=FilesRoot(Path(folder).resolve(), f"the repository at {revision}"))
         except InputError as exc:
             raise InputError([_relocated(p, Path(folder), revision) for p in exc.problems]) from None
     return info, scored.analysis

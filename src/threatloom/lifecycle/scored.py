@@ -12,6 +12,7 @@ from pathlib import Path
 
 from threatloom.catalog.loading import Catalog
 from threatloom.engine.threat import Analysis
+from threatloom.model.confinement import FilesRoot
 from threatloom.model.schema import Model
 from threatloom.risk.scoring import ScoreInputs
 
@@ -26,7 +27,7 @@ class ScoredModel:
 
 
 def load_scored(path: Path, rules: Iterable[Path] = (), *, today: dt.date | None = None,
-                files_root: Path | None = None) -> ScoredModel:
+                files_root: FilesRoot | None = None) -> ScoredModel:
     """Load the model at `path` with its own rules and `rules`, and analyse it (InputError if invalid).
     `files_root`: where its includes and rule files must lie, when not the git work tree around it."""
     from threatloom.engine.generation import analyse_with_inputs, catalog_for

@@ -20,6 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from threatloom.errors import InputError, Problem, SourceLocation
+from threatloom.model.confinement import FilesRoot, files_root_for
 from threatloom.model.pydantic_errors import describe_validation_error
 from threatloom.model.references import check_references
 from threatloom.model.salvage import covered, salvage
@@ -65,32 +66,21 @@ class _Origin:
         return dataclasses.replace(problem, message=message, path=local + tail)
 
 
-def load_model(path: str | Path, *, files_root: Path | None = None) -> Model:
+def load_model(path: str | Path, *, files_root: FilesRoot | None = None) -> Model:
     """Load, validate and resolve the model at `path` (and every file it includes).
 
     Included files must lie inside `files_root`: by default the git work tree that holds the model, or
-    the model's own folder outside git (see :func:`model_files_root`).
+    the model's own folder outside git (see :func:`threatloom.model.confinement.files_root_for`).
     """
     path = Path(path)
-    bound = files_root.resolve() if files_root is not None else model_files_root(path)
+    bound = files_root or files_root_for(path)
     with _collector_paused():
         model = _load(path, bound)
     model._files_root = bound
     return model
 
 
-def model_files_root(path: Path) -> Path:
-    """The folder a model file's includes and rule files must stay in: the top of the git work tree that
-    holds it (the nearest folder with a `.git`, a folder or a worktree's file), else the model's folder.
-    A model from someone else cannot make threatloom read the machine's other files."""
-    folder = path.resolve().parent
-    for candidate in (folder, *folder.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return folder
-
-
-def _load(root_path: Path, files_root: Path) -> Model:
+def _load(root_path: Path, files_root: FilesRoot) -> Model:
     # a function of its own so that the YAML node trees are freed on return, before the collector resumes:
     # otherwise its first pass would scan every node once more
     root = read_yaml(root_path, keep_problems=True)
@@ -157,7 +147,7 @@ def _in_reading_order(problems: list[Problem], root: str) -> list[Problem]:
     return sorted(problems, key=lambda p: (rank[p.location.file], p.location.line, p.location.column))
 
 
-def _merge_includes(root: YamlDocument, root_path: Path | None, files_root: Path | None
+def _merge_includes(root: YamlDocument, root_path: Path | None, files_root: FilesRoot | None
                     ) -> tuple[dict[str, Any], _Origin, list[Problem]]:
     origin = _Origin(root)
     problems: list[Problem] = list(root.problems)
@@ -214,7 +204,7 @@ def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
 
 
 def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: dict[Path, str],
-              problems: list[Problem], files_root: Path | None) -> list[tuple[YamlDocument, Path | None]]:
+              problems: list[Problem], files_root: FilesRoot | None) -> list[tuple[YamlDocument, Path | None]]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         problems.append(Problem(document.locate(("include",)), "`include` must be a list of file paths",
                                 "write `include: [other.yaml]`", "include"))
@@ -227,10 +217,11 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
     for i, name in enumerate(value):
         target = (doc_path.parent / name).resolve()
         where = document.locate(("include", i))
-        if files_root is not None and not target.is_relative_to(files_root):
-            problems.append(Problem(where, f"included file {name!r} is outside {outside_words(files_root)}",
-                                    "keep included files in the model's repository (outside git, in its "
-                                    "folder): copy the file in", "include-outside"))
+        refusal = files_root.refusal(target) if files_root is not None else None
+        if refusal is not None:
+            problems.append(Problem(where, f"included file {name!r} {refusal}",
+                                    "copy the file into the model's repository, or its folder outside git",
+                                    "include-outside"))
             continue
         if target in seen:
             problems.append(Problem(where, f"{name!r} is already part of the model ({seen[target]})",
@@ -257,12 +248,6 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
         _check_version(included, problems)
         found.append((included, target))
     return found
-
-
-def outside_words(files_root: Path) -> str:
-    """How an error names the folder a model's files must stay in."""
-    kind = "git work tree" if (files_root / ".git").exists() else "folder"
-    return f"the model's {kind} {files_root}"
 
 
 def _element_sources(merged: dict[str, Any], origin: _Origin) -> dict[str, SourceLocation]:

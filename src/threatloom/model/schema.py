@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
@@ -42,6 +41,7 @@ from threatloom.model.vocabulary import (
 )
 
 if TYPE_CHECKING:
+    from threatloom.model.confinement import FilesRoot
     from threatloom.model.index import ModelIndex
 
 FORMAT_VERSION = 1
@@ -371,12 +371,12 @@ class Model(Strict):
 
     _sources: dict[str, SourceLocation] = PrivateAttr(default_factory=dict)
     _index: ModelIndex | None = PrivateAttr(default=None)
-    _files_root: Path | None = PrivateAttr(default=None)
+    _files_root: FilesRoot | None = PrivateAttr(default=None)
 
     @property
-    def files_root(self) -> Path | None:
-        """The folder the files this model names (includes, rule files) must lie in; None for a model
-        not read from a file."""
+    def files_root(self) -> FilesRoot | None:
+        """Where the files this model names (includes, rule files) must lie; None for a model not read
+        from a file."""
         return self._files_root
 
     def locate(self, key: str) -> SourceLocation:
