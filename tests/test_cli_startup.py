@@ -53,3 +53,10 @@ def test_the_console_entry_point_imports_only_the_group_of_its_command(tmp_path:
     assert "threatloom.cli.model_commands" in loaded
     for other in ("analysis_commands", "lifecycle_commands", "render_commands", "interop_commands"):
         assert f"threatloom.cli.{other}" not in loaded
+
+
+def test_python_dash_m_runs_the_same_application() -> None:
+    result = subprocess.run([sys.executable, "-m", "threatloom", "validate", str(STARTER)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"{STARTER}: valid (2 components")
