@@ -39,12 +39,10 @@ def test_a_command_line_needs_its_own_group_and_help_or_a_typo_needs_all() -> No
         assert groups_for(argv) == ALL_GROUPS
 
 
-def test_the_console_entry_point_imports_only_the_group_of_its_command(tmp_path: Path) -> None:
-    model = tmp_path / "threatmodel.yaml"
-    model.write_text((STARTER).read_text())
+def test_the_console_entry_point_imports_only_the_group_of_its_command() -> None:
     code = ("import atexit, sys; atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith("
             "'threatloom.cli.'))));"
-            f"sys.argv = ['threatloom', 'validate', {str(model)!r}];"
+            f"sys.argv = ['threatloom', 'validate', {str(STARTER)!r}];"
             "from threatloom.cli.app import main; main()")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
