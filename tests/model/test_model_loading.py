@@ -229,3 +229,12 @@ def test_a_linked_model_file_includes_from_beside_the_link(tmp_path: Path) -> No
     loaded = load_model(tmp_path / "service" / "model.yaml")
     assert [z.id for z in loaded.zones] == ["z"]
     assert loaded.files_root is not None and loaded.files_root.folder == (tmp_path / "service").resolve()
+
+
+def test_an_included_file_that_is_no_model_part_is_not_read_further(tmp_path: Path) -> None:
+    _write(tmp_path / "creds.json", '{"type": "service_account", "private_key": "-----BEGIN", "zones": "x"}\n')
+    model = _write(tmp_path / "model.yaml", "threatloom: 1\nsystem: {name: Shop}\ninclude: [creds.json]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model)
+    assert [(p.location.file, p.code, p.message) for p in caught.value.problems] == [
+        (str(tmp_path / "creds.json"), "version", "missing `threatloom:` format version")]

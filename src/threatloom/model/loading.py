@@ -192,7 +192,8 @@ def _merge_includes(root: YamlDocument, root_path: Path | None, files_root: File
     return merged, origin, problems
 
 
-def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
+def _check_version(document: YamlDocument, problems: list[Problem]) -> bool:
+    """Whether the document declares the format version this threatloom reads (a problem if not)."""
     version = document.data.get("threatloom") if isinstance(document.data, dict) else None
     if version is None:
         problems.append(Problem(document.locate(()), "missing `threatloom:` format version",
@@ -201,6 +202,9 @@ def _check_version(document: YamlDocument, problems: list[Problem]) -> None:
         problems.append(Problem(document.locate(("threatloom",)),
                                 f"unsupported format version {version!r}",
                                 f"this threatloom reads version {FORMAT_VERSION}", "version"))
+    else:
+        return True
+    return False
 
 
 def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: dict[Path, str],
@@ -245,8 +249,10 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
             problems.append(Problem(included.locate(()), "an included file must be a mapping of sections",
                                     "start it with `threatloom: 1`", "not-a-mapping"))
             continue
-        _check_version(included, problems)
-        found.append((included, target))
+        # a file that does not say it is part of a model (a wrong path, or a file that is no model at
+        # all) is not read further: its keys would only be a list of errors, and its contents not ours
+        if _check_version(included, problems):
+            found.append((included, target))
     return found
 
 
