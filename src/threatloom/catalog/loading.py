@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
+from threatloom.collector import collector_paused
 from threatloom.engine.conditions import ConditionError, Predicate, compile_condition
 from threatloom.engine.guards import Guard, both, guard_of, types_guard
 from threatloom.errors import InputError, Problem
@@ -104,6 +105,11 @@ def _loc(path: Path) -> Any:
 
 def load_catalog(user_rules: Iterable[Path] = (), *, builtin: bool = True) -> Catalog:
     """The built-in catalog plus the user's rule files or folders, in order."""
+    with collector_paused():  # read once a model is loaded, whose objects full collections would walk
+        return _load_catalog(user_rules, builtin)
+
+
+def _load_catalog(user_rules: Iterable[Path], builtin: bool) -> Catalog:
     catalog = Catalog(controls=load_controls())
     sources: list[tuple[Path, bool]] = []
     if builtin:

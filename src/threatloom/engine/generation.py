@@ -15,15 +15,14 @@ elements, indexed once per element.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from threatloom.catalog.loading import Catalog, CompiledAdjustment, CompiledRule, load_catalog
 from threatloom.catalog.schema import Rule
+from threatloom.collector import collector_paused
 from threatloom.engine.candidates import TargetIndex
 from threatloom.engine.conditions import Interaction, Predicate
 from threatloom.engine.facts import LazyFacts, element_facts, flow_facts
@@ -117,7 +116,7 @@ def analyse(model: Model, catalog: Catalog | None = None, *, today: dt.date | No
     `indexed` false every rule is evaluated on every element or flow (with every fact computed up front)
     instead of on the candidates its guard picks: slower, and the same result, which tests check.
     """
-    with _cycle_collector_paused():
+    with collector_paused():
         return _analyser(model, catalog, today, record=False, indexed=indexed).run()
 
 
@@ -125,24 +124,10 @@ def analyse_with_inputs(model: Model, catalog: Catalog | None = None, *, today: 
                         indexed: bool = True) -> tuple[Analysis, Mapping[str, ScoreInputs]]:
     """Like :func:`analyse`, with what each threat's score was computed from (by threat ID), so that
     callers can ask what a control would change (see :mod:`threatloom.lifecycle.plan`)."""
-    with _cycle_collector_paused():
+    with collector_paused():
         analyser = _analyser(model, catalog, today, record=True, indexed=indexed)
         analysis = analyser.run()
     return analysis, analyser.inputs
-
-
-@contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Analysis allocates many small objects and keeps them; the cycle collector, which they would set off
-    again and again, would walk the whole model each time (a fifth of the analysis of a large model).
-    Analysis makes no reference cycles, so it is paused meanwhile; reference counting still frees."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _analyser(model: Model, catalog: Catalog | None, today: dt.date | None, *, record: bool,

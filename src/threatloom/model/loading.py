@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import gc
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from threatloom.collector import collector_paused
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.model.confinement import FilesRoot, files_root_for
 from threatloom.model.pydantic_errors import describe_validation_error
@@ -74,7 +72,7 @@ def load_model(path: str | Path, *, files_root: FilesRoot | None = None) -> Mode
     """
     path = Path(path)
     bound = files_root or files_root_for(path)
-    with _collector_paused():
+    with collector_paused():
         model = _load(path, bound)
     model._files_root = bound
     return model
@@ -86,18 +84,6 @@ def _load(root_path: Path, files_root: FilesRoot) -> Model:
     root = read_yaml(root_path, keep_problems=True)
     merged, origin, problems = _merge_includes(root, root_path, files_root)
     return build_model(merged, origin, problems)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading allocates many objects and no cycles; the cyclic collector would rescan them repeatedly."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def load_model_text(text: str, name: str = "<model>") -> Model:
