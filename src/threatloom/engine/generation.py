@@ -84,11 +84,10 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
     for i, name in enumerate(model.rules):
         path = base / name
         where = model.locate(f"rules/{i}")
-        refusal = bound.refusal(path) if bound is not None else None
         if bound is None:
             problems.append(Problem(where, "`rules` needs a model read from a file",
                                     "pass the rule files to catalog_for as extra_rules", "rules"))
-        elif refusal is not None:
+        elif (refusal := bound.refusal(path)) is not None:
             problems.append(Problem(where, f"rule file or folder {name!r} {refusal}",
                                     "copy the rule files into the model's repository, or give them with "
                                     "--rules", "rules-outside"))
