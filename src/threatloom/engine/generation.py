@@ -221,6 +221,7 @@ class _Analyser:
         self._effects_cache: dict[tuple[object, tuple[str, ...]], tuple[ControlEffect, ...]] = {}
         self._candidate_cache: dict[tuple[object, ...], tuple[CandidateControl, ...]] = {}
         self._score_cache: dict[tuple[object, ...], tuple[Scored, Cuts]] = {}
+        self._full_effects: dict[str, ControlEffect] = {}  # catalog control ID -> its effect in place fully
         self._rules: dict[str, _RuleParts] = {}
         # element or flow ID -> what its threats share (two tables: a model built in code may reuse an ID)
         self._element_targets: dict[str, _Target] = {}
@@ -526,13 +527,20 @@ class _Analyser:
             if cid in in_place:
                 gain = 0
             elif matrix:
-                gain = base - matrix_residual(likelihood, impact, (*effects, full_effect(control)), kind)
+                gain = base - matrix_residual(likelihood, impact, (*effects, self._full_effect(cid)), kind)
             else:
-                gain = base - inputs.residual_with(settings, (full_effect(control),)).score
+                gain = base - inputs.residual_with(settings, (self._full_effect(cid),)).score
             ranked.append((-gain, cid in in_place, order, CandidateControl(cid, control.name, cid in in_place, gain)))
         cached = tuple(item[-1] for item in sorted(ranked, key=lambda r: r[:3]))
         self._candidate_cache[key] = cached
         return cached
+
+    def _full_effect(self, control_id: str) -> ControlEffect:
+        """One effect per catalog control for the whole analysis (each builds a model control)."""
+        effect = self._full_effects.get(control_id)
+        if effect is None:
+            effect = self._full_effects[control_id] = full_effect(self.catalog.controls[control_id])
+        return effect
 
     def _decide(self, threat_id: str, scored: Scored) -> tuple[ThreatStatus, AppliedDecision | None]:
         found = self.matcher.match(threat_id)
