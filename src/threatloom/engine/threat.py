@@ -9,6 +9,7 @@ from threatloom.model.vocabulary import Category, Level, ThreatStatus, Treatment
 
 ANALYSIS_FORMAT = "threatloom-analysis"
 ANALYSIS_VERSION = 1
+UNSETTLED = frozenset((ThreatStatus.OPEN, ThreatStatus.IN_PROGRESS))  # what no decision settles yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ class Threat:
     @property
     def treated(self) -> bool:
         """True when a valid decision settles it (anything but open or in progress)."""
-        return self.status not in (ThreatStatus.OPEN, ThreatStatus.IN_PROGRESS)
+        return self.status not in UNSETTLED
 
 
 @dataclass(frozen=True)
