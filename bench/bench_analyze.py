@@ -5,6 +5,8 @@ each generated model has about as many flows as nodes. The anchor is pytm 1.4.0 
 an equivalent generated pytm model, in this same run; ratios compare the two at the same size. Both
 tools get the same number of runs at each size, taking turns (who starts alternates), and the best
 counts; the ratio of each pair of turns is printed too, as the spread a drifting machine gives.
+Beside each pytm size both tools also run a 10-element model, in the same turns: it stands for their
+start-up, and the line under the size gives what each spent per element beyond it, with that ratio.
 
     .venv/bin/python bench/bench_analyze.py                 # 1,000 / 3,000 / 10,000 / 100,000
     .venv/bin/python bench/bench_analyze.py --sizes 1000,3000 --pytm-sizes 1000
@@ -31,6 +33,7 @@ KINDS = [("process", "web-application"), ("process", "api"), ("process", "servic
          ("data-store", "object-storage"), ("data-store", "cache"), ("process", "worker"), ("process", "admin-console")]
 AUTH = ["none", "password", "token", "session", "client-certificate", "multi-factor"]
 ENC = ["none", "tls", "mutual-tls"]
+STARTUP_SIZE = 10  # elements: a run of this size is mostly start-up (interpreter, imports, catalog)
 
 
 def plan(elements: int, seed: int = 7) -> tuple[list[dict[str, object]], list[dict[str, object]], int]:
@@ -105,10 +108,30 @@ def once(command: list[str], timeout: float) -> float | None:
     return time.perf_counter() - start
 
 
+def turns(commands: dict[str, list[str]], runs: int, timeouts: dict[str, float]) -> dict[str, list[float]]:
+    """Wall times of each command, run in turns (the order reverses every turn), so that the machine's
+    drift from minute to minute falls on all of them alike; a command stops at its first time-out."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    stopped: set[str] = set()
+    order = list(commands)
+    for turn in range(runs):
+        for name in order if turn % 2 == 0 else order[::-1]:
+            if name in stopped:
+                continue
+            took = once(commands[name], timeouts.get(name, 1800))
+            if took is None:
+                stopped.add(name)
+            else:
+                times[name].append(took)
+    for name in stopped:
+        times[name] = []
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,3000,10000,100000")
-    parser.add_argument("--pytm-sizes", default="1000,3000")
+    parser.add_argument("--pytm-sizes", default="1000,3000,10000")
     parser.add_argument("--pytm-timeout", type=float, default=900)
     parser.add_argument("--runs", type=int, default=5, help="runs per tool and size up to 10,000 elements "
                         "(the best counts); larger sizes run once")
@@ -118,42 +141,46 @@ def main() -> None:
     print("bytecode compiled for: " + ", ".join(compile_packages("threatloom", "pytm")), flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for size in sizes:
+
+        def commands(size: int, pytm: bool) -> dict[str, list[str]]:
             model = root / f"model-{size}.yaml"
-            model.write_text(threatloom_model(size))
-            out = root / f"out-{size}"
-            ours_command = [str(BIN / "threatloom"), "analyze", str(model), "-o", str(out)]
-            theirs_command = None
-            if size in pytm_sizes:
+            if not model.exists():
+                model.write_text(threatloom_model(size))
+            found = {f"ours-{size}": [str(BIN / "threatloom"), "analyze", str(model), "-o", str(root / f"out-{size}")]}
+            if pytm:
                 script = root / f"tm_{size}.py"
                 script.write_text(pytm_script(size, root / f"pytm-{size}.json"))
-                theirs_command = [sys.executable, str(script)]
-            # the two tools take turns, so that the machine's drift from minute to minute falls on both
-            ours: list[float] = []
-            theirs: list[float] = []
-            timed_out = False
-            for turn in range(args.runs if size <= 10_000 else 1):
-                for tool in ("ours", "theirs") if turn % 2 == 0 else ("theirs", "ours"):  # who starts alternates
-                    if tool == "ours":
-                        took = once(ours_command, 1800)
-                        assert took is not None
-                        ours.append(took)
-                    elif theirs_command is not None and not timed_out:
-                        took = once(theirs_command, args.pytm_timeout)
-                        timed_out = took is None
-                        theirs += [took] if took is not None else []
-            threats = (out / "threats.csv").read_text().count("\n") - 1
+                found[f"pytm-{size}"] = [sys.executable, str(script)]
+            return found
+
+        for size in sizes:
+            pytm = size in pytm_sizes
+            runs = args.runs if size <= 10_000 else 1
+            # beside pytm, both tools also run the smallest model in the same turns: it stands for start-up
+            chosen = {**commands(size, pytm), **(commands(STARTUP_SIZE, True) if pytm else {})}
+            times = turns(chosen, runs, {f"pytm-{size}": args.pytm_timeout})
+            ours = times[f"ours-{size}"]
+            threats = (root / f"out-{size}" / "threats.csv").read_text().count("\n") - 1
             best = min(ours)
             line = (f"{size:>7} elements: threatloom {best:6.2f} s ({threats} threats, "
                     f"{best / size * 1e6:6.1f} us/element)")
-            if theirs_command is not None:
-                if timed_out or not theirs:
+            theirs = times.get(f"pytm-{size}")
+            if theirs is not None:
+                if not theirs:
                     line += " | pytm --json timeout"
                 else:
                     paired = sorted(t / o for o, t in zip(ours, theirs, strict=False))
                     line += (f" | pytm --json {min(theirs):.2f} s | pytm/threatloom {min(theirs) / best:.1f}x "
                              f"(run by run {paired[0]:.1f}x-{paired[-1]:.1f}x)")
             print(line, flush=True)
+            if theirs:
+                # start-up, and what each tool spends beyond it: the cost that grows with the model
+                ours_0, theirs_0 = min(times[f"ours-{STARTUP_SIZE}"]), min(times[f"pytm-{STARTUP_SIZE}"])
+                more = size - STARTUP_SIZE
+                ours_beyond, theirs_beyond = best - ours_0, min(theirs) - theirs_0
+                print(f"{'':>7}   {STARTUP_SIZE} elements in the same turns: threatloom {ours_0:.2f} s, pytm "
+                      f"{theirs_0:.2f} s; beyond them threatloom {ours_beyond / more * 1e6:.0f} us/element, pytm "
+                      f"{theirs_beyond / more * 1e6:.0f} us/element ({theirs_beyond / ours_beyond:.1f}x)", flush=True)
 
 
 if __name__ == "__main__":
