@@ -17,9 +17,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed `threatloom` command as a user would."""
-    return subprocess.run([CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False)
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed `threatloom` command as a user would (in `env`, when given, instead of ours)."""
+    return subprocess.run([CLI, *args], capture_output=True, text=True, cwd=cwd, timeout=300, check=False, env=env)
 
 
 @pytest.fixture(scope="session")

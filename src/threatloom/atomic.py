@@ -1,14 +1,40 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of either.
+
+A command can also name the files it reads (:func:`keep_inputs`): until :func:`release_inputs`, a write
+that would replace one of them is refused, so that `-o` pointing at the model never overwrites it.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+
+from threatloom.errors import ThreatloomError
+
+_kept: set[str] = set()  # real paths of the files the running command reads
+
+
+class InputOverwriteError(ThreatloomError):
+    """A write would replace a file the running command reads."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} is an input of this command (the model, a file it includes or another file "
+                         "it reads); writing there would replace it")
+        self.path = path
+
+
+def keep_inputs(paths: Iterable[str | Path]) -> None:
+    """Refuse every write that would replace one of these files, until :func:`release_inputs`."""
+    _kept.update(os.path.realpath(p) for p in paths)
+
+
+def release_inputs() -> None:
+    _kept.clear()
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -45,8 +71,17 @@ def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> Path:
 @contextmanager
 def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
     target = Path(path)
+    if _kept and os.path.realpath(target) in _kept:
+        raise InputOverwriteError(target)
+    if target.is_dir():  # said of the target, not of the temporary file the rename would move
+        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    import tempfile  # here, not at the top: commands that write nothing need not import it
+
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:  # named by the file asked for, not by the temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain write would: the replaced
         # file's, or what the umask allows
@@ -55,7 +90,10 @@ def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        Path(tmp).replace(target)
+        try:
+            Path(tmp).replace(target)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

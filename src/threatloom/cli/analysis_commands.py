@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import console, fail, input_errors, print_problems
+from threatloom.cli.output import console, fail, input_errors, keep_model_files, print_problems
 from threatloom.cli.process import keep_until_exit
 
 if TYPE_CHECKING:
@@ -38,6 +38,7 @@ def load_model_and_analyse(model: Path, rules: list[Path] | None) -> tuple[Model
 
     with input_errors():
         loaded = load_model(model)
+        keep_model_files(loaded.source_files())
         catalog = catalog_for(loaded, rules or [])
         analysis = analyse(loaded, catalog)
     keep_until_exit()

@@ -55,7 +55,20 @@ def build_app(groups: Iterable[str] = ALL_GROUPS) -> typer.Typer:
     application.callback()(_root)
     for group in groups:
         importlib.import_module(f"threatloom.cli.{group}").register(application)
+    _guard(application)
     return application
+
+
+def _guard(application: typer.Typer) -> None:
+    """Every command of `application` and of its sub-groups run through :func:`output.guarded`."""
+    from threatloom.cli.output import guarded
+
+    for info in application.registered_commands:
+        if info.callback is not None:
+            info.callback = guarded(info.callback)
+    for group in application.registered_groups:
+        if group.typer_instance is not None:
+            _guard(group.typer_instance)
 
 
 def groups_for(argv: list[str]) -> tuple[str, ...]:

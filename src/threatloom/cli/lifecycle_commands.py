@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import EXIT_CHECK_FAILED, console, fail, input_errors, print_problems
+from threatloom.cli.output import EXIT_CHECK_FAILED, console, fail, input_errors, keep_model_files, print_problems
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
@@ -49,7 +49,9 @@ def _scored(model: Path, rules: list[Path] | None) -> ScoredModel:
     from threatloom.lifecycle.scored import load_scored
 
     with input_errors():
-        return load_scored(model, rules or [])
+        scored = load_scored(model, rules or [])
+    keep_model_files(scored.model.source_files())
+    return scored
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 
@@ -20,14 +23,26 @@ EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 
 _consoles: dict[bool, Console] = {}
+UNCUT_WIDTH = 4096  # columns for output that is not a terminal's: wide enough that no table cuts an ID
 
 
 def console(stderr: bool = False) -> Console:
     if stderr not in _consoles:
         from rich.console import Console
 
-        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True)
+        # no emoji codes: `:100:` in `model.yaml:100:18` or a name holding `:fire:` is text, not a picture
+        _consoles[stderr] = Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False,
+                                    width=_width(sys.stderr if stderr else sys.stdout))
     return _consoles[stderr]
+
+
+def _width(stream: object) -> int | None:
+    """A terminal's own width; a pipe, a file or a CI log gets whole lines, where rich would lay tables out
+    for 80 columns and cut the IDs people copy from them. `COLUMNS` still decides when it is set."""
+    isatty = getattr(stream, "isatty", None)
+    if "COLUMNS" in os.environ or (isatty is not None and isatty()):
+        return None
+    return UNCUT_WIDTH
 
 
 def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
@@ -38,7 +53,7 @@ def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
     for p in problems:
         colour = "red" if p.severity == "error" else "yellow"
         hint = f" [dim]({p.hint})[/dim]" if p.hint else ""
-        err.print(f"[bold]{p.location}[/bold]: [{colour}]{p.severity}[/{colour}]: {_escape(p.message)}"
+        err.print(f"[bold]{_escape(str(p.location))}[/bold]: [{colour}]{p.severity}[/{colour}]: {_escape(p.message)}"
                   f"{_escape_hint(hint)}")
 
 
@@ -91,3 +106,49 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
             bar.advance(task, n)
 
         yield advance
+
+
+def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`command`, with the files it is given (all but its `output`) kept from being overwritten while it
+    runs, and an OS error (a folder where a file should be, a missing folder, no permission) turned into
+    an error message and exit status 2 rather than a traceback."""
+    if getattr(command, "guarded", False):
+        return command
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from threatloom import atomic
+
+        atomic.release_inputs()
+        atomic.keep_inputs(_input_files(kwargs))
+        try:
+            return command(*args, **kwargs)
+        except BrokenPipeError:  # the reader went away (`| head`): nothing to tell
+            raise
+        except atomic.InputOverwriteError as exc:
+            fail(str(exc), "give another path with -o")
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else "a file"
+            fail(f"{where}: {exc.strerror or exc}", "check the path: its folders must exist or be creatable, "
+                 "and the file must not be a folder or read-only")
+        finally:
+            atomic.release_inputs()
+
+    run.guarded = True  # type: ignore[attr-defined]
+    return run
+
+
+def _input_files(arguments: dict[str, Any]) -> Iterator[Path]:
+    for name, value in arguments.items():
+        if name == "output":
+            continue
+        for path in value if isinstance(value, list) else [value]:
+            if isinstance(path, Path) and path.is_file():
+                yield path
+
+
+def keep_model_files(files: Iterable[str]) -> None:
+    """Keep the files a loaded model was read from (its includes too) from being overwritten."""
+    from threatloom.atomic import keep_inputs
+
+    keep_inputs(files)

@@ -383,6 +383,10 @@ class Model(Strict):
         """Where an element, decision or section was written (`"components/web"`, `"decisions/3"`)."""
         return self._sources.get(key) or self._sources.get("", SourceLocation("<model>"))
 
+    def source_files(self) -> frozenset[str]:
+        """The files the model was read from: its own and those it includes (none for a text model)."""
+        return frozenset(loc.file for loc in self._sources.values() if loc.file and not loc.file.startswith("<"))
+
     def locator(self) -> Callable[[str], SourceLocation]:
         """:meth:`locate` for callers that ask for thousands of places (a private attribute costs a
         look-up through pydantic each time it is read)."""
