@@ -56,3 +56,15 @@ def test_rules_list_and_show() -> None:
     missing = run_cli("rules", "show", "TL-S0001")
     assert missing.returncode == 2
     assert "did you mean 'TL-S001'" in missing.stderr
+
+
+def test_rules_list_by_category_counts_what_it_lists_and_refuses_an_unknown_category() -> None:
+    tampering = run_cli("rules", "list", "--category", "tampering")
+    assert tampering.returncode == 0
+    rows = [line for line in tampering.stdout.splitlines() if line.startswith("│ TL-")]
+    assert rows and all("│ tampering " in row for row in rows)
+    assert f"{len(rows)} rules in tampering; the catalog has " in tampering.stdout
+    typo = run_cli("rules", "list", "--category", "tamper")
+    assert typo.returncode == 2
+    assert "unknown category 'tamper'" in typo.stderr and "did you mean 'tampering'" in typo.stderr
+    assert typo.stdout == ""

@@ -173,16 +173,24 @@ def rules_list(
 
     from threatloom.catalog.loading import load_catalog
 
+    from threatloom.model.vocabulary import Category
+
+    known = [c.value for c in Category]
+    if category is not None and category not in known:
+        import difflib
+
+        close = difflib.get_close_matches(category, known, 1, 0.6)
+        fail(f"unknown category {category!r}", f"did you mean {close[0]!r}?" if close else f"use {', '.join(known)}")
     with input_errors():
         catalog = load_catalog(rules or [])
     table = Table("id", "category", "applies to", "title")
-    for compiled in catalog.active_rules():
-        rule = compiled.rule
-        if category and rule.category.value != category:
-            continue
+    listed = [c.rule for c in catalog.active_rules() if category is None or c.rule.category.value == category]
+    for rule in listed:
         table.add_row(rule.id, rule.category.value, rule.applies_to, rule.title)
     console().print(table)
-    console().print(f"{len(catalog.active_rules())} rules, {len(catalog.controls)} controls")
+    scope = f" in {category}" if category else ""
+    console().print(f"{len(listed)} rule{'s' if len(listed) != 1 else ''}{scope}; the catalog has "
+                    f"{len(catalog.active_rules())} active rules and {len(catalog.controls)} controls")
 
 
 @rules_app.command("show")
