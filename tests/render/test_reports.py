@@ -16,6 +16,7 @@ from tests.render.models import CLINIC, CLINIC_PREVIOUS, EXAMPLE_MODELS, HOSTILE
 from threatloom.engine.threat import Analysis
 from threatloom.model.schema import Model
 from threatloom.render.digest import progress
+from threatloom.render.palette import PLAINTEXT, UNKNOWN
 from threatloom.render.report import UnknownReportFormatError, report_format
 from threatloom.render.report.links import attack, capec, cwe
 from threatloom.render.report.markdown import md_escape
@@ -135,6 +136,12 @@ def test_markdown_has_a_mermaid_block_and_the_register(rendered: dict[str, Path]
     assert "## Threat register" in text
     for threat in analysis.threats:
         assert f"| `{threat.id}` |" in text
+    # the legend under the diagram names every way its links are drawn
+    legend = text[block.end():].split("\n\n", 2)[1].lower()
+    links = "\n".join(line for line in block.group(1).splitlines() if line.lstrip().startswith("linkStyle"))
+    for word, drawn in (("red", PLAINTEXT in links), ("dashed", "stroke-dasharray" in links),
+                        ("orange", UNKNOWN in links)):
+        assert not drawn or word in legend, (word, legend)
 
 
 def test_the_command_writes_every_format_and_the_same_bytes(tmp_path: Path, renders: Renders) -> None:
