@@ -277,3 +277,21 @@ def test_enum_hint_names_the_close_value_and_all_allowed() -> None:
     assert (str(problem.location), problem.message, problem.hint) == (
         "inline.yaml:4:32", "components[0].type: 'proces' is not an allowed value",
         "did you mean 'process'? allowed: process, data-store, external-entity")
+
+
+def test_an_item_repaired_to_check_references_is_never_offered_as_a_known_id() -> None:
+    text = """threatloom: 1
+system: {name: Shop}
+components:
+  - {id: web, name: Web, type: process, kind: web-application}
+  - {id: db, name: DB, type: data-store, kind: database}
+  - {id: 9billing, name: Billing, type: process, kind: service}
+flows:
+  - {id: f1, name: F1, source: web, destination: nowhere, protocol: HTTPS, authentication: none, encryption: tls}
+"""
+    with pytest.raises(InputError) as caught:
+        load_model_text(text, "shop.yaml")
+    problems = {p.message: p.hint for p in caught.value.problems}
+    assert any(message.startswith("components[2].id") for message in problems), problems
+    hint = problems["unknown element 'nowhere'"]
+    assert hint == "known: db, web; or define it under `components` or `environment`"

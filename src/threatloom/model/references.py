@@ -10,6 +10,8 @@ from threatloom.errors import Problem, SourceLocation
 from threatloom.model.schema import Model
 
 Locator = Callable[..., SourceLocation]
+# the IDs :mod:`threatloom.model.salvage` gives the items it repaired: never offered in a hint
+REPAIR_PREFIX = "placeholder:"
 
 
 class _Checker:
@@ -37,6 +39,7 @@ class _Checker:
     def refer(self, kind: str, value: str, known: set[str], path: tuple[Any, ...]) -> None:
         if value in known:
             return
+        known = {k for k in known if not k.startswith(REPAIR_PREFIX)}  # never shown: the user wrote none of them
         close = difflib.get_close_matches(value, sorted(known), 1, 0.6)
         where = _SECTIONS.get(kind, f"`{kind}s`")
         if close:

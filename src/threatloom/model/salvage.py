@@ -19,6 +19,7 @@ from pydantic.fields import FieldInfo
 
 from threatloom.errors import Problem
 from threatloom.model.pydantic_errors import clean_loc
+from threatloom.model.references import REPAIR_PREFIX
 from threatloom.model.schema import Model
 
 Loc = tuple[str | int, ...]
@@ -68,14 +69,14 @@ def _repair(data: dict[str, Any], loc: Loc, ctx_key: str | None) -> Loc | None:
         if item_type is None:  # a list of text (rules)
             items[index] = "x"
             return loc[:2]
-        fixed = _repair_mapping(items[index], item_type, loc[2:], ctx_key, f"placeholder:{section}:{index}")
+        fixed = _repair_mapping(items[index], item_type, loc[2:], ctx_key, f"{REPAIR_PREFIX}{section}:{index}")
         if fixed is None:
             return None
         items[index] = fixed[0]
         return (*loc[:2], *fixed[1])
     model_type = _model_of(field)
     if len(loc) >= 2 and model_type is not None and isinstance(value, dict):
-        fixed = _repair_mapping(value, model_type, loc[1:], ctx_key, f"placeholder:{section}")
+        fixed = _repair_mapping(value, model_type, loc[1:], ctx_key, f"{REPAIR_PREFIX}{section}")
         if fixed is None:
             return None
         data[section] = fixed[0]
@@ -83,7 +84,7 @@ def _repair(data: dict[str, Any], loc: Loc, ctx_key: str | None) -> Loc | None:
     if field.is_required():
         if model_type is None:
             return None
-        data[section] = _sample_model(model_type, f"placeholder:{section}")
+        data[section] = _sample_model(model_type, f"{REPAIR_PREFIX}{section}")
     else:
         data.pop(section, None)
     return (section,)
