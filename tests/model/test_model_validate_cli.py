@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.conftest import REPO, run_cli
 
@@ -17,11 +19,11 @@ STARTER = REPO / "src/threatloom/model/starter.yaml"
 WARNINGS = {
     "flow_crossing_without_authentication.yaml": (
         17, 5, "flow-no-authentication", "flow 'browse' crosses a trust boundary and records no authentication",
-        "set `authentication:` (use `none` if there truly is none)"),
+        "set `authentication:`, to `none` if there truly is none"),
     "crossing_flow_confidential_without_encryption.yaml": (
         17, 5, "flow-no-encryption",
         "flow 'browse' carries 'orders' across a boundary and records no encryption in transit",
-        "set `encryption:` (use `none` if there truly is none)"),
+        "set `encryption:`, to `none` if there truly is none"),
     "asset_without_owner.yaml": (
         5, 5, "asset-no-owner", "asset 'orders' has no owner", "set `owner:` so someone is accountable for it"),
     "component_in_no_zone.yaml": (
@@ -79,7 +81,11 @@ def test_lint_warning(fixture: str) -> None:
     [warning] = json.loads(result.stdout)
     line, column, code, message, hint = WARNINGS[fixture]
     assert warning == {"file": str(path), "line": line, "column": column, "severity": "warning", "code": code,
-                       "path": "", "message": message, "hint": hint}
+                       "path": warning["path"], "message": message, "hint": hint}
+    # the path leads, in the file, to the item the warning names
+    section, position = re.fullmatch(r"([a-z]+)\[(\d+)\]", warning["path"]).groups()  # type: ignore[union-attr]
+    item = yaml.safe_load(path.read_text())[section][int(position)]
+    assert repr(item["threat"] if section == "decisions" else item["id"]) in message
 
 
 def test_warnings_alone_pass_without_strict_and_are_printed() -> None:

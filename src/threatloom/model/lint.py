@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 from threatloom.errors import Problem
@@ -10,12 +11,24 @@ from threatloom.model.vocabulary import Authentication, Classification, ElementT
 
 
 def lint(model: Model) -> list[Problem]:
-    """Every warning for `model`, in the order the sections are written."""
-    return sorted(_warnings(model), key=lambda p: (p.location.file, p.location.line, p.location.column))
+    """Every warning for `model`, in the order the sections are written, each with the path of the item it
+    concerns in the merged model (`components[3]`), as errors have."""
+    paths = _item_paths(model)
+    found = [dataclasses.replace(p, path=paths.get(p.path, "")) for p in _warnings(model)]
+    return sorted(found, key=lambda p: (p.location.file, p.location.line, p.location.column))
+
+
+def _item_paths(model: Model) -> dict[str, str]:
+    """`section/ID` (or `decisions/N`) to the item's path in the merged model."""
+    paths = {f"decisions/{i}": f"decisions[{i}]" for i in range(len(model.decisions))}
+    for section in ("zones", "assets", "actors", "components", "flows", "controls"):
+        paths.update({f"{section}/{item.id}": f"{section}[{i}]" for i, item in enumerate(getattr(model, section))})
+    return paths
 
 
 def _warn(model: Model, key: str, code: str, message: str, hint: str) -> Problem:
-    return Problem(model.locate(key), message, hint, code, severity="warning")
+    # the key stands in the path until lint() turns it into the item's path
+    return Problem(model.locate(key), message, hint, code, severity="warning", path=key)
 
 
 def _warnings(model: Model) -> Iterator[Problem]:
@@ -51,13 +64,13 @@ def _warnings(model: Model) -> Iterator[Problem]:
         if crosses and flow.authentication in (Authentication.UNKNOWN,):
             yield _warn(model, key, "flow-no-authentication",
                         f"flow {flow.id!r} crosses a trust boundary and records no authentication",
-                        "set `authentication:` (use `none` if there truly is none)")
+                        "set `authentication:`, to `none` if there truly is none")
         sensitive = [a for a in flow.data
                      if index.assets[a].classification.rank >= Classification.CONFIDENTIAL.rank]
         if crosses and sensitive and flow.encryption is Encryption.UNKNOWN:
             yield _warn(model, key, "flow-no-encryption",
                         f"flow {flow.id!r} carries {sensitive[0]!r} across a boundary and records no "
-                        "encryption in transit", "set `encryption:` (use `none` if there truly is none)")
+                        "encryption in transit", "set `encryption:`, to `none` if there truly is none")
     for threat in model.threats:
         used_assets.update(threat.assets)
     for asset in model.assets:
