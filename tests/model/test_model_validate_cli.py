@@ -59,7 +59,7 @@ WARNINGS = {
 def test_valid_model_exits_0_and_says_what_it_holds() -> None:
     result = run_cli("validate", str(LINT / "clean.yaml"))
     assert result.returncode == 0, result.stderr
-    assert f"{LINT / 'clean.yaml'}: valid (2 components, 2 flows, 1 assets, 2 zones; 0 warnings)" in result.stdout
+    assert f"{LINT / 'clean.yaml'}: valid (2 components, 2 flows, 1 asset, 2 zones; 0 warnings)" in result.stdout
     assert run_cli("validate", "--strict", str(LINT / "clean.yaml")).returncode == 0
 
 
@@ -94,7 +94,11 @@ def test_warnings_alone_pass_without_strict_and_are_printed() -> None:
     assert result.returncode == 0, result.stderr
     line, column, _, message, hint = WARNINGS["zone_unused.yaml"]
     assert f"{path}:{line}:{column}: warning: {message} ({hint})" in result.stderr
-    assert result.stdout.strip().endswith("valid (2 components, 2 flows, 1 assets, 3 zones; 1 warning)")
+    assert result.stdout.strip().endswith("valid (2 components, 2 flows, 1 asset, 3 zones; 1 warning)")
+    strict = run_cli("validate", "--strict", str(path))
+    assert strict.returncode == 1
+    assert strict.stdout.strip().endswith("valid (2 components, 2 flows, 1 asset, 3 zones; 1 warning, which --strict "
+                                          "fails on)")
 
 
 def test_invalid_model_exits_2_listing_every_error() -> None:

@@ -81,6 +81,7 @@ def print_summary(analysis: Analysis, model: Model | None = None) -> None:
     from rich.table import Table
 
     from threatloom.render.digest import untreated_split
+    from threatloom.render.words import counted
 
     out = console()
     threats = analysis.threats
@@ -88,8 +89,9 @@ def print_summary(analysis: Analysis, model: Model | None = None) -> None:
                if model is not None else [])
     scope = (f"; {len(outside)} more element{'s' if len(outside) != 1 else ''} out of scope, not analysed: "
              f"{escape(', '.join(outside))}" if outside else "")
-    out.print(f"[bold]{escape(analysis.system)}[/bold]: {len(threats)} threats on {analysis.elements_analysed} "
-              f"elements and {analysis.flows_analysed} flows ({analysis.rules_evaluated} rules){scope}")
+    out.print(f"[bold]{escape(analysis.system)}[/bold]: {counted(len(threats), 'threat')} on "
+              f"{counted(analysis.elements_analysed, 'element')} and {counted(analysis.flows_analysed, 'flow')} "
+              f"({counted(analysis.rules_evaluated, 'rule')}){scope}")
     order = ("critical", "high", "medium", "low")
     # one pass over the threats (levels and categories are string enums: counted as they are)
     levels: Counter[str] = Counter()
@@ -172,7 +174,6 @@ def rules_list(
     from rich.table import Table
 
     from threatloom.catalog.loading import load_catalog
-
     from threatloom.model.vocabulary import Category
 
     known = [c.value for c in Category]

@@ -93,5 +93,7 @@ def export(
     with input_errors():
         data = export_model(loaded, analysis, to)
     write_bytes(output, data)
-    console().print(f"wrote {output} ({to}: {len(loaded.components)} components, {len(loaded.flows)} flows, "
-                    f"{len(analysis.threats)} threats)")
+    from threatloom.render.words import counted
+
+    console().print(f"wrote {output} ({to}: {counted(len(loaded.components), 'component')}, "
+                    f"{counted(len(loaded.flows), 'flow')}, {counted(len(analysis.threats), 'threat')})")

@@ -52,11 +52,14 @@ def validate(
         print_problems(warnings, as_json=True)
     else:
         print_problems(warnings)
-        counts = (f"{len(loaded.components)} components, {len(loaded.flows)} flows, "
-                  f"{len(loaded.assets)} assets, {len(loaded.zones)} zones")
+        from threatloom.render.words import counted
+
+        counts = (f"{counted(len(loaded.components), 'component')}, {counted(len(loaded.flows), 'flow')}, "
+                  f"{counted(len(loaded.assets), 'asset')}, {counted(len(loaded.zones), 'zone')}")
         colour = "yellow" if warnings else "green"
-        console().print(f"[{colour}]{model}: valid[/{colour}] ({counts}; {len(warnings)} warning"
-                        f"{'s' if len(warnings) != 1 else ''})")
+        failing = ", which --strict fails on" if strict and warnings else ""
+        console().print(f"[{colour}]{model}: valid[/{colour}] ({counts}; {counted(len(warnings), 'warning')}"
+                        f"{failing})")
     if strict and warnings:
         raise typer.Exit(EXIT_CHECK_FAILED)
 

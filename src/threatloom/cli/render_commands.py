@@ -70,7 +70,9 @@ def report(
         advance(1)
         write_bytes(output, data)
         advance(1)
-    console().print(f"wrote {output} ({len(analysis.threats)} threats, {chosen.name})")
+    from threatloom.render.words import counted
+
+    console().print(f"wrote {output} ({counted(len(analysis.threats), 'threat')}, {chosen.name})")
 
 
 def diagram(

@@ -13,6 +13,7 @@ from typing import Any
 
 from threatloom.engine.threat import Analysis, Threat
 from threatloom.model.vocabulary import Level
+from threatloom.render.words import counted
 
 CHECK_FORMAT = "threatloom-check"
 CHECK_VERSION = 1
@@ -75,11 +76,11 @@ def check_text(result: CheckResult) -> list[str]:
              f"{t.status.value}{'; ' + t.decision.note if t.decision and t.decision.note else ''})"
              for t in result.failing]
     if result.fail_on is None:
-        lines.append(f"check passed: nothing is above a critical appetite ({len(result.untreated)} untreated "
-                     "threats; set --fail-on to gate on them)")
+        untreated = counted(len(result.untreated), "untreated threat")
+        lines.append(f"check passed: nothing is above a critical appetite ({untreated}; set --fail-on to gate on them)")
     elif result.failing:
-        lines.append(f"check failed: {len(result.failing)} untreated threat{'s' if len(result.failing) != 1 else ''}"
-                     f" at {result.fail_on.value} or above")
+        failing = counted(len(result.failing), "untreated threat")
+        lines.append(f"check failed: {failing} at {result.fail_on.value} or above")
     else:
         lines.append(f"check passed: no untreated threat at {result.fail_on.value} or above "
                      f"({len(result.untreated)} untreated below it)")

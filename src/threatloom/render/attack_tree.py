@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from threatloom.engine.attack_tree import AttackTree
 from threatloom.engine.threat import Analysis
 from threatloom.model.schema import Model
+from threatloom.render.words import counted
 
 if TYPE_CHECKING:
     from rich.tree import Tree
@@ -43,7 +44,7 @@ def tree_rich(model: Model, analysis: Analysis, tree: AttackTree) -> Tree:
     for holder in tree.holders:
         verb = "carried by flow" if holder.kind == "flow" else "held by"
         branch = root.add(f"{verb} [bold]{escape(_name(model, holder.id))}[/bold] ({holder.id}): "
-                          f"{len(holder.threats)} threats")
+                          f"{counted(len(holder.threats), 'threat')}")
         for threat_id in holder.threats[:5]:
             threat = analysis.by_id[threat_id]
             level = threat.residual.level.value
@@ -70,7 +71,7 @@ def tree_mermaid(model: Model, analysis: Analysis, tree: AttackTree) -> str:
     lines = ["flowchart TD", f'  {_mermaid_id(tree.asset)}["{_mermaid_label(tree.goal)}"]']
     for holder in tree.holders:
         node = _mermaid_id(f"{tree.asset}__{holder.id}")
-        lines.append(f'  {node}["{_mermaid_label(_name(model, holder.id))}: {len(holder.threats)} threats"]')
+        lines.append(f'  {node}["{_mermaid_label(_name(model, holder.id))}: {counted(len(holder.threats), "threat")}"]')
         lines.append(f"  {node} --> {_mermaid_id(tree.asset)}")
         for path in holder.paths:
             actor = _mermaid_id(f"{tree.asset}__{holder.id}__{path.actor}")

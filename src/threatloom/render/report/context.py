@@ -16,6 +16,7 @@ from threatloom.render import digest
 from threatloom.render.digest import IN_PROGRESS, NO_DECISION, NOT_COUNTING, EntryPoint, Progress, RiskTally
 from threatloom.render.report.interface import ReportInput
 from threatloom.render.report.links import Link, references
+from threatloom.render.words import counted
 from threatloom.risk.scoring import level_for
 
 GAPS_LISTED = 10
@@ -201,10 +202,6 @@ def threat_views(report: ReportInput) -> tuple[ThreatView, ...]:
     return tuple(views)
 
 
-def _plural(n: int, word: str, many: str | None = None) -> str:
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
 def _is(n: int) -> str:
     return "is" if n == 1 else "are"
 
@@ -213,11 +210,11 @@ def _scope_line(report: ReportInput) -> str:
     model, analysis = report.model, report.analysis
     outside = [e.name for e in model.index.elements.values() if e.component is not None and e.component.out_of_scope]
     analysed = analysis.elements_analysed or len(model.index.elements) - len(outside)
-    line = (f"This threat model of {model.system.name} covers {_plural(analysed, 'element')} and "
-            f"{_plural(analysis.flows_analysed or len(model.flows), 'flow')} in "
-            f"{_plural(len(model.zones), 'trust zone')}")
+    line = (f"This threat model of {model.system.name} covers {counted(analysed, 'element')} and "
+            f"{counted(analysis.flows_analysed or len(model.flows), 'flow')} in "
+            f"{counted(len(model.zones), 'trust zone')}")
     if outside:
-        line += (f"; {_plural(len(outside), 'more element')} {_is(len(outside))} drawn but out of scope and not "
+        line += (f"; {counted(len(outside), 'more element')} {_is(len(outside))} drawn but out of scope and not "
                  f"analysed ({', '.join(outside)})")
     return line + "."
 
@@ -245,7 +242,7 @@ def _summary(report: ReportInput, ctx_total: RiskTally, by_level: dict[Level, in
     analysis = report.analysis
     appetite = analysis.risk_appetite.value
     treated = ctx_total.threats - ctx_total.open
-    found = f"threatloom found {_plural(ctx_total.threats, 'threat')}."
+    found = f"threatloom found {counted(ctx_total.threats, 'threat')}."
     if ctx_total.open:
         untreated = tuple(t for t in analysis.threats if not t.treated)
         found += (f" {treated} {_is(treated)} treated by a decision; "
@@ -259,7 +256,7 @@ def _summary(report: ReportInput, ctx_total: RiskTally, by_level: dict[Level, in
             f"{by_level[Level.CRITICAL]} critical, {by_level[Level.HIGH]} high, {by_level[Level.MEDIUM]} medium "
             f"and {by_level[Level.LOW]} low.")
     if gaps:
-        subject = (f"{_plural(len(gaps), 'threat')} {_is(len(gaps))} above the risk appetite ({appetite}) and not "
+        subject = (f"{counted(len(gaps), 'threat')} {_is(len(gaps))} above the risk appetite ({appetite}) and not "
                    "yet treated")
         lines.append(
             _split(tuple(v.threat for v in gaps), subject)
@@ -276,12 +273,12 @@ def _summary(report: ReportInput, ctx_total: RiskTally, by_level: dict[Level, in
         trend = "" if change is None else f" ({change:+g} %)"
         lines.append(
             f"Since the previous version, the untreated residual risk went from {progress.residual_then} to "
-            f"{progress.residual_now}{trend}: {_plural(len(progress.new), 'new threat')}, "
+            f"{progress.residual_now}{trend}: {counted(len(progress.new), 'new threat')}, "
             f"{progress.resolved} resolved ({len(progress.gone)} no longer found, "
             f"{len(progress.treated_since)} treated since).")
     problems = len(analysis.unmatched_decisions) + len(analysis.decision_problems)
     if problems:
-        lines.append(f"{_plural(problems, 'decision')} {'needs' if problems == 1 else 'need'} attention: "
+        lines.append(f"{counted(problems, 'decision')} {'needs' if problems == 1 else 'need'} attention: "
                      "matching no threat, overdue, or not counting (see Notes).")
     return tuple(lines)
 
