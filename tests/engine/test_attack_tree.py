@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.conftest import run_cli
@@ -48,3 +49,18 @@ def test_worst_level_orders_trees_and_cli_formats(tmp_path: Path) -> None:
     assert mermaid.stdout.startswith("flowchart TD")
     unknown = run_cli("attack-tree", str(SHOP), "--asset", "nope")
     assert unknown.returncode == 2 and "unknown asset 'nope'" in unknown.stderr
+
+
+def test_several_trees_make_one_mermaid_flowchart() -> None:
+    pharmacy = Path(__file__).parents[2] / "examples" / "online-pharmacy" / "model.yaml"
+    trees_json = json.loads(run_cli("attack-tree", str(pharmacy), "--format", "json").stdout)
+    assert len(trees_json) > 1
+    mermaid = run_cli("attack-tree", str(pharmacy), "--format", "mermaid")
+    assert mermaid.returncode == 0, mermaid.stderr
+    lines = mermaid.stdout.splitlines()
+    assert lines[0] == "flowchart TD" and lines.count("flowchart TD") == 1
+    defined = [line.split("[", 1)[0].split("(", 1)[0].strip() for line in lines[1:] if "-->" not in line]
+    assert len(defined) == len(set(defined))  # no node defined twice across trees
+    for tree in trees_json:
+        node = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", tree["asset"])
+        assert any(line.strip().startswith(f"{node}[") for line in lines), tree["asset"]

@@ -144,7 +144,7 @@ def attack_tree(
     import sys
 
     from threatloom.engine.attack_tree import attack_trees
-    from threatloom.render.attack_tree import tree_dict, tree_mermaid, tree_rich
+    from threatloom.render.attack_tree import tree_dict, tree_rich, trees_mermaid
 
     if output_format not in ("text", "json", "mermaid"):
         fail(f"unknown format {output_format!r}", "use text, json or mermaid")
@@ -157,7 +157,7 @@ def attack_tree(
     if output_format == "json":
         sys.stdout.write(json.dumps([tree_dict(t) for t in trees], indent=2, sort_keys=True) + "\n")
     elif output_format == "mermaid":
-        sys.stdout.write("\n".join(tree_mermaid(loaded, analysis, t) for t in trees))
+        sys.stdout.write(trees_mermaid(loaded, analysis, trees))
     else:
         for tree in trees:
             console().print(tree_rich(loaded, analysis, tree))

@@ -67,8 +67,17 @@ def _mermaid_label(text: str) -> str:
     return re.sub(r'["<>`{}\[\]|#;]', " ", text)
 
 
-def tree_mermaid(model: Model, analysis: Analysis, tree: AttackTree) -> str:
-    lines = ["flowchart TD", f'  {_mermaid_id(tree.asset)}["{_mermaid_label(tree.goal)}"]']
+def trees_mermaid(model: Model, analysis: Analysis, trees: list[AttackTree]) -> str:
+    """One Mermaid flowchart holding every tree (node IDs are qualified by asset, so trees never share one):
+    a `.mmd` file holds one diagram."""
+    lines = ["flowchart TD"]
+    for tree in trees:
+        lines += _tree_lines(model, tree)
+    return "\n".join(lines) + "\n"
+
+
+def _tree_lines(model: Model, tree: AttackTree) -> list[str]:
+    lines = [f'  {_mermaid_id(tree.asset)}["{_mermaid_label(tree.goal)}"]']
     for holder in tree.holders:
         node = _mermaid_id(f"{tree.asset}__{holder.id}")
         lines.append(f'  {node}["{_mermaid_label(_name(model, holder.id))}: {counted(len(holder.threats), "threat")}"]')
@@ -79,4 +88,4 @@ def tree_mermaid(model: Model, analysis: Analysis, tree: AttackTree) -> str:
             lines.append(f'  {actor}(["{_mermaid_label(model.index.actors[path.actor].name)}: '
                          f'{_mermaid_label(route)}"])')
             lines.append(f"  {actor} --> {node}")
-    return "\n".join(lines) + "\n"
+    return lines
