@@ -19,6 +19,9 @@ ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_de
 RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule file or folder (repeatable).")]
 OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of the "
                                                 "standard output.")]
+# the text of plan and history is a terminal table: only their json and markdown go to a file
+DocumentOutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write the json or markdown "
+                                                        "(see --format) to this file instead of the standard output.")]
 LEVELS = ("low", "medium", "high", "critical")
 
 
@@ -76,7 +79,7 @@ def plan(
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many controls: the first "
                                               "steps of the plan.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
-    output: OutputOpt = None,
+    output: DocumentOutputOpt = None,
     rules: RulesOpt = None,
 ) -> None:
     """Which controls to put in place first to remove the most residual risk (greedy, ties by effort), and
@@ -88,7 +91,7 @@ def plan(
 
     _formats(output_format, ("text", "json", "markdown"))
     if output is not None and output_format == "text":
-        fail("--output needs --format json or markdown")
+        fail("--output needs --format json or markdown", "the text format is a table for the terminal")
     level = _level(only, "--only")
     scored = _scored(model, rules)
     result = make_plan(scored.model, scored.analysis, scored.inputs, scored.catalog, only=level, limit=limit)
@@ -190,8 +193,8 @@ def diff(
 def history(
     model: ModelArg,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Only the newest N commits.")] = None,
-    output_format: Annotated[str, typer.Option("--format", help="table, json or markdown.")] = "table",
-    output: OutputOpt = None,
+    output_format: Annotated[str, typer.Option("--format", help="table (or text), json or markdown.")] = "table",
+    output: DocumentOutputOpt = None,
     rules: RulesOpt = None,
 ) -> None:
     """Residual risk at each commit that changed the model, oldest first: is risk going down?"""
@@ -202,7 +205,7 @@ def history(
 
     _formats(output_format, ("table", "text", "json", "markdown"))
     if output is not None and output_format in ("table", "text"):
-        fail("--output needs --format json or markdown")
+        fail("--output needs --format json or markdown", "the text format is a table for the terminal")
     try:
         points = model_history(model, rules or [], limit)
     except GitError as exc:
