@@ -295,3 +295,19 @@ flows:
     assert any(message.startswith("components[2].id") for message in problems), problems
     hint = problems["unknown element 'nowhere'"]
     assert hint == "known: db, web; or define it under `components` or `environment`"
+
+
+def test_an_included_folder_and_a_missing_file_far_from_any_name(tmp_path: Path) -> None:
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "syn.yaml").write_text("threatloom: 1\n")
+    model = tmp_path / "model.yaml"
+    model.write_text("threatloom: 1\nsystem: {name: Shop}\ninclude: [parts, missing.yaml, syn.yml]\n")
+    with pytest.raises(InputError) as caught:
+        load_model(model)
+    found = [(p.location.line, p.location.column, p.message, p.hint) for p in caught.value.problems]
+    assert found == [
+        (3, 11, "included path 'parts' is a folder",
+         "include each file of it by name, e.g. `include: [parts/zones.yaml, parts/services.yaml]`"),
+        (3, 18, "included file 'missing.yaml' not found", "paths are relative to the including file"),
+        (3, 32, "included file 'syn.yml' not found", "did you mean 'syn.yaml'?"),
+    ]

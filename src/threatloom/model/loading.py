@@ -217,8 +217,14 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
             problems.append(Problem(where, f"{name!r} is already part of the model ({seen[target]})",
                                     "include each file once; includes must not form a cycle", "include-cycle"))
             continue
+        if target.is_dir():
+            problems.append(Problem(where, f"included path {name!r} is a folder", "include each file of it by "
+                                    "name, e.g. `include: [parts/zones.yaml, parts/services.yaml]`",
+                                    "include-missing"))
+            continue
         if not target.is_file():
-            close = difflib.get_close_matches(name, [p.name for p in doc_path.parent.glob("*.y*ml")], 1)
+            # a suggestion only when it is close: any .yaml file beside it is no help
+            close = difflib.get_close_matches(name, [p.name for p in doc_path.parent.glob("*.y*ml")], 1, 0.8)
             hint = f"did you mean {close[0]!r}?" if close else "paths are relative to the including file"
             problems.append(Problem(where, f"included file {name!r} not found", hint, "include-missing"))
             continue
