@@ -189,9 +189,11 @@ def rules_list(
     for rule in listed:
         table.add_row(rule.id, rule.category.value, rule.applies_to, rule.title)
     console().print(table)
+    from threatloom.render.words import counted
+
     scope = f" in {category}" if category else ""
-    console().print(f"{len(listed)} rule{'s' if len(listed) != 1 else ''}{scope}; the catalog has "
-                    f"{len(catalog.active_rules())} active rules and {len(catalog.controls)} controls")
+    active, controls = counted(len(catalog.active_rules()), "active rule"), counted(len(catalog.controls), "control")
+    console().print(f"{counted(len(listed), 'rule')}{scope}; the catalog has {active} and {controls}")
 
 
 @rules_app.command("show")
