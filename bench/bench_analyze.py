@@ -160,6 +160,9 @@ def main() -> None:
             chosen = {**commands(size, pytm), **(commands(STARTUP_SIZE, True) if pytm else {})}
             times = turns(chosen, runs, {f"pytm-{size}": args.pytm_timeout})
             ours = times[f"ours-{size}"]
+            if not ours:
+                print(f"{size:>7} elements: threatloom timed out", flush=True)
+                continue
             threats = (root / f"out-{size}" / "threats.csv").read_text().count("\n") - 1
             best = min(ours)
             line = (f"{size:>7} elements: threatloom {best:6.2f} s ({threats} threats, "
@@ -173,7 +176,7 @@ def main() -> None:
                     line += (f" | pytm --json {min(theirs):.2f} s | pytm/threatloom {min(theirs) / best:.1f}x "
                              f"(run by run {paired[0]:.1f}x-{paired[-1]:.1f}x)")
             print(line, flush=True)
-            if theirs:
+            if theirs and size > STARTUP_SIZE and times[f"ours-{STARTUP_SIZE}"] and times[f"pytm-{STARTUP_SIZE}"]:
                 # start-up, and what each tool spends beyond it: the cost that grows with the model
                 ours_0, theirs_0 = min(times[f"ours-{STARTUP_SIZE}"]), min(times[f"pytm-{STARTUP_SIZE}"])
                 more = size - STARTUP_SIZE

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -64,7 +65,71 @@ def test_an_output_onto_the_model_is_refused_and_the_model_kept(model: Path, com
     assert f"{model} is an input of this command" in result.stderr
     assert "Traceback" not in result.stderr
     assert model.read_text() == MODEL
-    assert [p.name for p in model.parent.iterdir()] == [model.name]  # no temporary file left either
+
+
+def test_an_output_onto_the_model_spelled_another_way_is_refused(model: Path, tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.yaml").symlink_to(model)
+    for spelling in ("threatmodel.yaml", "./sub/../threatmodel.yaml", "link.yaml"):
+        result = run_cli("check", str(model), "--format", "json", "-o", spelling, cwd=tmp_path)
+        assert result.returncode == 2, (spelling, result.stderr)
+        assert "is an input of this command" in result.stderr
+    assert model.read_text() == MODEL
+
+
+def _split_model(folder: Path) -> tuple[Path, Path, Path]:
+    """A model whose components are in parts/components.yaml, reached through all.yaml, which only
+    includes it (and holds no item of its own)."""
+    (folder / "parts").mkdir()
+    head, _, rest = MODEL.partition("components:")
+    components, _, flows = rest.partition("flows:")
+    main, hub, part = folder / "model.yaml", folder / "all.yaml", folder / "parts" / "components.yaml"
+    main.write_text(head + "include: [all.yaml]\nflows:" + flows)
+    hub.write_text("threatloom: 1\ninclude: [parts/components.yaml]\n")
+    part.write_text("threatloom: 1\ncomponents:" + components)
+    return main, hub, part
+
+
+def test_an_output_onto_any_included_file_is_refused(tmp_path: Path) -> None:
+    main, hub, part = _split_model(tmp_path)
+    kept = {p: p.read_text() for p in (main, hub, part)}
+    for target in (hub, part):
+        for command in (["check", str(main), "--format", "json"], ["export", str(main), "--to", "otm"]):
+            result = run_cli(*command, "-o", str(target))
+            assert result.returncode == 2, (command, target, result.stderr)
+            assert f"{target} is an input of this command" in result.stderr
+    assert {p: p.read_text() for p in kept} == kept
+
+
+def test_history_and_diff_of_commits_keep_the_work_tree_files(tmp_path: Path) -> None:
+    main, hub, part = _split_model(tmp_path)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=T", "-c", "user.email=t@example.org"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "model"], check=True)
+    kept = part.read_text()
+    for command in (["history", str(main), "--format", "json"],
+                    ["diff", str(main), "--git", "HEAD..HEAD", "--format", "json"]):
+        result = run_cli(*command, "-o", str(part), cwd=tmp_path)
+        assert result.returncode == 2, (command, result.stderr)
+        assert "is an input of this command" in result.stderr
+    assert part.read_text() == kept
+
+
+def test_an_output_onto_a_rule_file_is_refused(model: Path, tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule_file = rules / "ours.yaml"
+    rule_file.write_text("threatloom-rules: 1\nrules: []\n")
+    result = run_cli("check", str(model), "--rules", str(rules), "--format", "json", "-o", str(rule_file))
+    assert result.returncode == 2, result.stderr
+    assert f"{rule_file} is an input of this command" in result.stderr
+    named = tmp_path / "named.yaml"
+    named.write_text(MODEL.replace("zones:", "rules: [rules/ours.yaml]\nzones:", 1))
+    result = run_cli("export", str(named), "--to", "otm", "-o", str(rule_file))
+    assert result.returncode == 2, result.stderr
+    assert f"{rule_file} is an input of this command" in result.stderr
+    assert rule_file.read_text() == "threatloom-rules: 1\nrules: []\n"
 
 
 def test_an_output_onto_an_included_file_is_refused(tmp_path: Path) -> None:
@@ -95,7 +160,7 @@ def test_an_output_that_is_a_folder_is_an_input_error_not_a_failed_gate(model: P
     folder.mkdir()
     result = run_cli("check", str(model), "--format", "sarif", "--fail-on", "critical", "-o", str(folder))
     assert result.returncode == 2, result.stderr  # 1 would tell CI the gate failed
-    assert f"{folder}: it is a folder, not a file" in result.stderr
+    assert f"error: {folder} is a folder, not a file" in result.stderr
     assert "Traceback" not in result.stderr
     assert list(folder.iterdir()) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "threatmodel.yaml"]
@@ -107,7 +172,7 @@ def test_an_output_folder_under_a_file_is_an_input_error(model: Path, tmp_path: 
     result = run_cli("analyze", str(model), "-o", str(notes / "sub"))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
-    assert str(notes) in result.stderr
+    assert f"error: cannot create the folder {notes / 'sub'}: " in result.stderr
     assert notes.read_text() == "mine\n"
 
 

@@ -6,7 +6,6 @@ that would replace one of them is refused, so that `-o` pointing at the model ne
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -16,10 +15,14 @@ from typing import IO
 
 from threatloom.errors import ThreatloomError
 
-_kept: set[str] = set()  # real paths of the files the running command reads
+_kept: set[tuple[int, int]] = set()  # (device, inode) of each file the running command reads
 
 
-class InputOverwriteError(ThreatloomError):
+class OutputError(ThreatloomError):
+    """A file cannot be written where it was asked for: the path, not the program, is at fault."""
+
+
+class InputOverwriteError(OutputError):
     """A write would replace a file the running command reads."""
 
     def __init__(self, path: Path) -> None:
@@ -29,12 +32,27 @@ class InputOverwriteError(ThreatloomError):
 
 
 def keep_inputs(paths: Iterable[str | Path]) -> None:
-    """Refuse every write that would replace one of these files, until :func:`release_inputs`."""
-    _kept.update(os.path.realpath(p) for p in paths)
+    """Refuse every write that would replace one of these files, until :func:`release_inputs`. Files are
+    known by device and inode, so no spelling of the path (relative, `..`, a symlink, another case on a
+    case-insensitive disk, a hard link) gets past."""
+    for path in paths:
+        try:
+            found = Path(path).stat()
+        except OSError:  # gone or unreadable: nothing there to protect
+            continue
+        _kept.add((found.st_dev, found.st_ino))
 
 
 def release_inputs() -> None:
     _kept.clear()
+
+
+def _is_kept(target: Path) -> bool:
+    try:
+        found = target.stat()
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) in _kept
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -70,30 +88,35 @@ def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> Path:
 
 @contextmanager
 def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
+    """A handle on a temporary file beside `path` that replaces it once written; OutputError, naming
+    `path`, when the folder or the file cannot be written."""
     target = Path(path)
-    if _kept and os.path.realpath(target) in _kept:
+    if _kept and _is_kept(target):
         raise InputOverwriteError(target)
-    if target.is_dir():  # said of the target, not of the temporary file the rename would move
-        raise IsADirectoryError(errno.EISDIR, "it is a folder, not a file", str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_dir():
+        raise OutputError(f"{target} is a folder, not a file")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {target.parent}: {exc.strerror or exc}") from None
     import tempfile  # here, not at the top: commands that write nothing need not import it
 
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:  # named by the file asked for, not by the temporary one
-        raise OSError(exc.errno, exc.strerror, str(target)) from None
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     try:
         # mkstemp makes the file private (0600); give it the mode a plain write would: the replaced
         # file's, or what the umask allows
-        os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _mode_for(target))
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
         try:
             Path(tmp).replace(target)
         except OSError as exc:
-            raise OSError(exc.errno, exc.strerror, str(target)) from None
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -171,3 +171,27 @@ def test_a_control_used_by_a_party_or_a_mitigation_is_not_unused() -> None:
     assert [w.code for w in lint(load_model_text(text))] == ["control-unused"]
     on_party = text.replace("zone: internet}", "zone: internet, controls: [siem]}", 1)
     assert lint(load_model_text(on_party)) == []
+
+
+def test_a_warning_in_an_included_file_gives_its_path_in_that_file(tmp_path: Path) -> None:
+    main, part = tmp_path / "model.yaml", tmp_path / "part.yaml"
+    main.write_text("""threatloom: 1
+system: {name: Shop}
+include: [part.yaml]
+zones:
+  - {id: dmz, name: DMZ, trust: 5}
+components:
+  - {id: web, name: Web, type: process, kind: web-application, zone: dmz}
+flows:
+  - {id: query, name: Query, source: web, destination: db, protocol: HTTPS, authentication: token, encryption: tls}
+""")
+    part.write_text("""threatloom: 1
+components:
+  - {id: db, name: DB, type: data-store, kind: database, zone: dmz}
+  - {id: batch, name: Batch, type: process, kind: worker, zone: dmz}
+""")
+    result = run_cli("validate", "--format", "json", str(main))
+    assert result.returncode == 0, result.stderr
+    [warning] = json.loads(result.stdout)
+    assert (warning["file"], warning["line"], warning["code"]) == (str(part), 4, "isolated")
+    assert warning["path"] == "components[1]"  # in part.yaml; components[2] of the merged model

@@ -51,6 +51,7 @@ class Catalog:
     controls: dict[str, CatalogControl]
     rules: dict[str, CompiledRule] = field(default_factory=dict)
     disabled: dict[str, str] = field(default_factory=dict)  # rule ID -> file that disabled it
+    files: tuple[Path, ...] = ()  # the user's rule files read (named in the model or given with --rules)
 
     def active_rules(self) -> list[CompiledRule]:
         return [r for rid, r in sorted(self.rules.items()) if rid not in self.disabled]
@@ -123,6 +124,7 @@ def _load_catalog(user_rules: Iterable[Path], builtin: bool) -> Catalog:
             problems.extend(exc.problems)
     if problems:
         raise InputError(problems)
+    catalog.files = tuple(path for path, is_builtin in sources if not is_builtin)
     return catalog
 
 

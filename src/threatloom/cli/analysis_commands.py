@@ -40,6 +40,7 @@ def load_model_and_analyse(model: Path, rules: list[Path] | None) -> tuple[Model
         loaded = load_model(model)
         keep_model_files(loaded.source_files())
         catalog = catalog_for(loaded, rules or [])
+        keep_model_files(catalog.files)
         analysis = analyse(loaded, catalog)
     keep_until_exit()
     return loaded, analysis

@@ -53,8 +53,18 @@ def _scored(model: Path, rules: list[Path] | None) -> ScoredModel:
 
     with input_errors():
         scored = load_scored(model, rules or [])
-    keep_model_files(scored.model.source_files())
+    keep_model_files([*scored.model.source_files(), *scored.catalog.files])
     return scored
+
+
+def _keep_work_tree(model: Path) -> None:
+    """The model's files in the work tree, and those it includes, kept from being written over: `history`
+    and `diff --git` read commits, but also the work tree's model to know which files to follow."""
+    from threatloom.lifecycle.revisions import model_files, repo_root
+
+    root = repo_root(model)
+    if root is not None:
+        keep_model_files(str(root / name) for name in model_files(model, root))
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -170,6 +180,7 @@ def diff(
         if "..." in git_range:
             fail(f"--git {git_range!r}: use two dots, REV1..REV2")
         first, _, second = git_range.partition("..")
+        _keep_work_tree(old)
         try:
             with input_errors():
                 old_commit, before = analyse_revision(old, first, rules or [])
@@ -206,6 +217,7 @@ def history(
     _formats(output_format, ("table", "text", "json", "markdown"))
     if output is not None and output_format in ("table", "text"):
         fail("--output needs --format json or markdown", "the text format is a table for the terminal")
+    _keep_work_tree(model)
     try:
         points = model_history(model, rules or [], limit)
     except GitError as exc:

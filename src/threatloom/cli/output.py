@@ -110,8 +110,8 @@ def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
 
 def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
     """`command`, with the files it is given (all but its `output`) kept from being overwritten while it
-    runs, and an OS error (a folder where a file should be, a missing folder, no permission) turned into
-    an error message and exit status 2 rather than a traceback."""
+    runs, and an output that cannot be written turned into an error message and exit status 2 rather
+    than a traceback."""
     if getattr(command, "guarded", False):
         return command
 
@@ -120,17 +120,14 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         from threatloom import atomic
 
         atomic.release_inputs()
-        atomic.keep_inputs(_input_files(kwargs))
         try:
+            atomic.keep_inputs(_input_files(kwargs))
             return command(*args, **kwargs)
-        except BrokenPipeError:  # the reader went away (`| head`): nothing to tell
-            raise
         except atomic.InputOverwriteError as exc:
             fail(str(exc), "give another path with -o")
-        except OSError as exc:
-            where = exc.filename if exc.filename is not None else "a file"
-            fail(f"{where}: {exc.strerror or exc}", "check the path: its folders must exist or be creatable, "
-                 "and the file must not be a folder or read-only")
+        except atomic.OutputError as exc:
+            fail(str(exc), "check the path: its folders must exist or be creatable, and the file must not be "
+                 "a folder or read-only")
         finally:
             atomic.release_inputs()
 
@@ -143,12 +140,12 @@ def _input_files(arguments: dict[str, Any]) -> Iterator[Path]:
         if name == "output":
             continue
         for path in value if isinstance(value, list) else [value]:
-            if isinstance(path, Path) and path.is_file():
-                yield path
+            if isinstance(path, Path):
+                yield path  # a folder or a missing file protects nothing (keep_inputs skips what is not there)
 
 
-def keep_model_files(files: Iterable[str]) -> None:
-    """Keep the files a loaded model was read from (its includes too) from being overwritten."""
+def keep_model_files(files: Iterable[str | Path]) -> None:
+    """Keep the files a loaded model was read from (its includes, its rule files) from being overwritten."""
     from threatloom.atomic import keep_inputs
 
     keep_inputs(files)

@@ -12,17 +12,18 @@ from threatloom.model.vocabulary import Authentication, Classification, ElementT
 
 def lint(model: Model) -> list[Problem]:
     """Every warning for `model`, in the order the sections are written, each with the path of the item it
-    concerns in the merged model (`components[3]`), as errors have."""
+    concerns in its own file (`components[3]`), as errors have."""
     paths = _item_paths(model)
     found = [dataclasses.replace(p, path=paths.get(p.path, "")) for p in _warnings(model)]
     return sorted(found, key=lambda p: (p.location.file, p.location.line, p.location.column))
 
 
 def _item_paths(model: Model) -> dict[str, str]:
-    """`section/ID` (or `decisions/N`) to the item's path in the merged model."""
-    paths = {f"decisions/{i}": f"decisions[{i}]" for i in range(len(model.decisions))}
+    """`section/ID` (or `decisions/N`) to the item's path in the file that holds it, as errors give it."""
+    paths = {f"decisions/{i}": model.local_path("decisions", i) for i in range(len(model.decisions))}
     for section in ("zones", "assets", "actors", "components", "flows", "controls"):
-        paths.update({f"{section}/{item.id}": f"{section}[{i}]" for i, item in enumerate(getattr(model, section))})
+        paths.update({f"{section}/{item.id}": model.local_path(section, i)
+                      for i, item in enumerate(getattr(model, section))})
     return paths
 
 

@@ -41,6 +41,18 @@ class _Origin:
     root: YamlDocument
     items: dict[tuple[str, int], tuple[YamlDocument, tuple[str | int, ...]]] = field(default_factory=dict)
     keys: dict[str, YamlDocument] = field(default_factory=dict)  # sections first written in an include
+    files: tuple[str, ...] = ()  # the real path of every file read: the model's and its includes'
+
+    def local_starts(self) -> dict[str, tuple[tuple[int, int], ...]]:
+        """Per list section, where each file's run of items starts in the merged list and the position
+        there of the first one in its own file (each file's items stay together, in order)."""
+        starts: dict[str, list[tuple[int, int]]] = {}
+        for (section, merged), (_, local) in self.items.items():
+            runs = starts.setdefault(section, [])
+            shift = merged - int(local[1])
+            if not runs or runs[-1][0] - runs[-1][1] != shift:
+                runs.append((merged, int(local[1])))
+        return {section: tuple(runs) for section, runs in starts.items()}
 
     def locate(self, path: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
         if len(path) >= 2 and isinstance(path[1], int) and (path[0], path[1]) in self.items:
@@ -116,6 +128,8 @@ def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem]
     if found or model is None:
         raise InputError(_in_reading_order([origin.localise(p) for p in found], origin.root.path))
     model._sources.update(_element_sources(merged, origin))
+    model._files = origin.files
+    model._local_starts = origin.local_starts()
     return model
 
 
@@ -175,6 +189,7 @@ def _merge_includes(root: YamlDocument, root_path: Path | None, files_root: File
                                     f"more than {MAX_INCLUDED_FILES} included files", "merge some files",
                                     "too-many-includes"))
             break
+    origin.files = tuple(str(p) for p in seen)
     return merged, origin, problems
 
 

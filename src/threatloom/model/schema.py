@@ -6,7 +6,9 @@ against docs/model.md by a test, so the reference and the code cannot drift apar
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -372,6 +374,8 @@ class Model(Strict):
     _sources: dict[str, SourceLocation] = PrivateAttr(default_factory=dict)
     _index: ModelIndex | None = PrivateAttr(default=None)
     _files_root: FilesRoot | None = PrivateAttr(default=None)
+    _files: tuple[str, ...] = PrivateAttr(default=())
+    _local_starts: dict[str, tuple[tuple[int, int], ...]] = PrivateAttr(default_factory=dict)
 
     @property
     def files_root(self) -> FilesRoot | None:
@@ -383,9 +387,17 @@ class Model(Strict):
         """Where an element, decision or section was written (`"components/web"`, `"decisions/3"`)."""
         return self._sources.get(key) or self._sources.get("", SourceLocation("<model>"))
 
-    def source_files(self) -> frozenset[str]:
-        """The files the model was read from: its own and those it includes (none for a text model)."""
-        return frozenset(loc.file for loc in self._sources.values() if loc.file and not loc.file.startswith("<"))
+    def source_files(self) -> tuple[str, ...]:
+        """The real paths of the files the model was read from: its own and every file it includes, those
+        that only include others too (none for a model given as text)."""
+        return self._files
+
+    def local_path(self, section: str, index: int) -> str:
+        """The path of item `index` of a merged list section as written in its own file
+        (`components[1]` of an included file rather than `components[7]` of the merged model)."""
+        runs = self._local_starts.get(section, ())
+        at = bisect.bisect_right(runs, (index, sys.maxsize)) - 1
+        return f"{section}[{index - runs[at][0] + runs[at][1] if at >= 0 else index}]"
 
     def locator(self) -> Callable[[str], SourceLocation]:
         """:meth:`locate` for callers that ask for thousands of places (a private attribute costs a
