@@ -107,13 +107,14 @@ def test_history_and_diff_of_commits_keep_the_work_tree_files(tmp_path: Path) ->
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "model"], check=True)
-    kept = part.read_text()
+    kept = {p: p.read_text() for p in (main, hub, part)}
     for command in (["history", str(main), "--format", "json"],
                     ["diff", str(main), "--git", "HEAD..HEAD", "--format", "json"]):
-        result = run_cli(*command, "-o", str(part), cwd=tmp_path)
-        assert result.returncode == 2, (command, result.stderr)
-        assert "is an input of this command" in result.stderr
-    assert part.read_text() == kept
+        for target in (hub, part):
+            result = run_cli(*command, "-o", str(target), cwd=tmp_path)
+            assert result.returncode == 2, (command, target, result.stderr)
+            assert f"{target} is an input of this command" in result.stderr
+    assert {p: p.read_text() for p in kept} == kept
 
 
 def test_an_output_onto_a_rule_file_is_refused(model: Path, tmp_path: Path) -> None:
