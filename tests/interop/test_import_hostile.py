@@ -167,9 +167,12 @@ class Outcome:
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     """Every case run once, several at a time: each is a separate `threatloom` process."""
     every = {**CASES, **ODD}
+    # the folders are made here, one by one: pytest's temporary root is not made safely from several threads
+    # at once (when this module runs alone, each thread made its own and cleared the others')
+    folders = {name: tmp_path_factory.mktemp(name) for name in every}
 
     def run(name: str) -> Outcome:
-        folder = tmp_path_factory.mktemp(name)
+        folder = folders[name]
         source, out = every[name].make(folder), folder / "model.yaml"
         return Outcome(source, out, run_cli("import", str(source), *every[name].args, "-o", str(out)))
 

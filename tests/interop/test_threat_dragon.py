@@ -17,6 +17,7 @@ from threatloom.interop import detect
 from threatloom.interop.interface import ImportResult
 from threatloom.interop.reading import read_foreign
 from threatloom.interop.threat_dragon import importer
+from threatloom.interop.threat_dragon.threat_import import SEVERITY_AS_RATING
 from threatloom.model.schema import Model
 
 V1_DEMO = THREAT_DRAGON / "v1-demo-threat-model.json"
@@ -122,6 +123,10 @@ def test_v1_threats_statuses_severities_and_mitigations(v1: tuple[ImportResult, 
     assert [t.title for t in queue] == ["Message secrecy", "Message tampering",
                                         "Fake messages could be placed on the queue"]
     assert [(t.likelihood, t.impact_rating) for t in queue] == [(2, 2), (3, 3), (4, 4)]  # Low, Medium, High
+    # the one severity becomes both ratings, and the import report counts each threat it did that for
+    rated = [t for t in model.threats if t.likelihood is not None]
+    assert all(t.likelihood == t.impact_rating for t in rated)
+    assert v1[0].report.mapped[SEVERITY_AS_RATING] == len(rated) > 0
     decisions = {d.threat: d for d in model.decisions}
     mitigated = {threats[i].title for i in decisions}
     assert mitigated == {"Unauthorised access", "Fake messages could be placed on the queue",

@@ -33,6 +33,7 @@ from threatloom.model.vocabulary import STRIDE, ThreatStatus, Treatment
 from threatloom.risk.cvss import CvssError, cvss_score
 
 ACTION_PREFIX = "do what Threat Dragon describes: "
+SEVERITY_AS_RATING = "severity, as both likelihood and impact"
 PLACEHOLDERS = {"Provide a description for this threat",
                 "Provide remediation for this threat or a reason if status is N/A"}
 KNOWN = {"title", "description", "mitigation", "status", "severity", "type", "modelType", "score", "number",
@@ -119,6 +120,8 @@ def add_manual(ctx: Context, cell: Cell, element: Element, threat: dict[str, Any
                  f"({text.model_type or 'no model type'}) has no threatloom category; filed as {category.value}.")
         ctx.report.keep_as_note("threat type", f"{ident}: {text.type or '(none)'}")
     known_severity, rating = words.severity_rating(text.severity)
+    if rating is not None:  # one word stands for both: the report says so, since nothing else will
+        ctx.report.map(SEVERITY_AS_RATING)
     if not known_severity:
         ctx.note(ident, (*keys, "severity"), f"Threat Dragon severity: {threat.get('severity')}")
         ctx.report.keep_as_note("threat severity", f"{ident}: {threat.get('severity')}")
