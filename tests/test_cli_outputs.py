@@ -125,6 +125,8 @@ def test_an_output_onto_a_rule_file_is_refused(model: Path, tmp_path: Path) -> N
     result = run_cli("check", str(model), "--rules", str(rules), "--format", "json", "-o", str(rule_file))
     assert result.returncode == 2, result.stderr
     assert f"{rule_file} is an input of this command" in result.stderr
+    onto_folder = run_cli("check", str(model), "--rules", str(rules), "--format", "json", "-o", str(rules))
+    assert onto_folder.returncode == 2 and f"error: {rules} is a folder, not a file" in onto_folder.stderr
     named = tmp_path / "named.yaml"
     named.write_text(MODEL.replace("zones:", "rules: [rules/ours.yaml]\nzones:", 1))
     result = run_cli("export", str(named), "--to", "otm", "-o", str(rule_file))

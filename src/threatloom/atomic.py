@@ -40,7 +40,8 @@ def keep_inputs(paths: Iterable[str | Path]) -> None:
             found = Path(path).stat()
         except OSError:  # gone or unreadable: nothing there to protect
             continue
-        _kept.add((found.st_dev, found.st_ino))
+        if stat.S_ISREG(found.st_mode):  # a folder is never written over: writing to one is refused anyway
+            _kept.add((found.st_dev, found.st_ino))
 
 
 def release_inputs() -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import console, fail, input_errors, keep_model_files, print_problems
+from threatloom.cli.output import console, fail, input_errors, print_problems
 from threatloom.cli.process import keep_until_exit
 
 if TYPE_CHECKING:
@@ -33,14 +33,14 @@ def load_and_analyse(model: Path, rules: list[Path] | None) -> Analysis:
 
 def load_model_and_analyse(model: Path, rules: list[Path] | None) -> tuple[Model, Analysis]:
     """The loaded model and its analysis; input errors become exit status 2."""
+    from threatloom.atomic import keep_inputs
     from threatloom.engine import analyse, catalog_for
     from threatloom.model import load_model
 
     with input_errors():
         loaded = load_model(model)
-        keep_model_files(loaded.source_files())
         catalog = catalog_for(loaded, rules or [])
-        keep_model_files(catalog.files)
+        keep_inputs([*loaded.source_files(), *catalog.files])
         analysis = analyse(loaded, catalog)
     keep_until_exit()
     return loaded, analysis

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import EXIT_CHECK_FAILED, console, fail, input_errors, keep_model_files, print_problems
+from threatloom.cli.output import EXIT_CHECK_FAILED, console, fail, input_errors, print_problems
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
@@ -49,22 +49,24 @@ def _level(value: str | None, option: str) -> Level | None:
 
 
 def _scored(model: Path, rules: list[Path] | None) -> ScoredModel:
+    from threatloom.atomic import keep_inputs
     from threatloom.lifecycle.scored import load_scored
 
     with input_errors():
         scored = load_scored(model, rules or [])
-    keep_model_files([*scored.model.source_files(), *scored.catalog.files])
+    keep_inputs([*scored.model.source_files(), *scored.catalog.files])
     return scored
 
 
 def _keep_work_tree(model: Path) -> None:
     """The model's files in the work tree, and those it includes, kept from being written over: `history`
     and `diff --git` read commits, but also the work tree's model to know which files to follow."""
+    from threatloom.atomic import keep_inputs
     from threatloom.lifecycle.revisions import model_files, repo_root
 
     root = repo_root(model)
     if root is not None:
-        keep_model_files(str(root / name) for name in model_files(model, root))
+        keep_inputs(root / name for name in model_files(model, root))
 
 
 def _emit(text: str, output: Path | None) -> None:

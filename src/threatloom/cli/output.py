@@ -6,7 +6,7 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -141,11 +141,4 @@ def _input_files(arguments: dict[str, Any]) -> Iterator[Path]:
             continue
         for path in value if isinstance(value, list) else [value]:
             if isinstance(path, Path):
-                yield path  # a folder or a missing file protects nothing (keep_inputs skips what is not there)
-
-
-def keep_model_files(files: Iterable[str | Path]) -> None:
-    """Keep the files a loaded model was read from (its includes, its rule files) from being overwritten."""
-    from threatloom.atomic import keep_inputs
-
-    keep_inputs(files)
+                yield path  # keep_inputs keeps only the regular files among them
