@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import CLI, EXAMPLES, run_cli
 
 SAAS = EXAMPLES / "saas-platform" / "model.yaml"
 
@@ -177,6 +179,44 @@ def test_an_output_folder_under_a_file_is_an_input_error(model: Path, tmp_path: 
     assert "Traceback" not in result.stderr
     assert f"error: cannot create the folder {notes / 'sub'}: " in result.stderr
     assert notes.read_text() == "mine\n"
+
+
+def _small_file_limit() -> None:
+    # in the child: files may not grow past 4 KiB, and a write past it fails with EFBIG instead of the
+    # signal that would kill the process; the kernel refuses the write as it does when a disk is full
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_a_write_that_runs_out_of_room_is_an_error_and_keeps_the_previous_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    previous = out / "threats.json"
+    previous.write_text("{}\n")
+    result = subprocess.run([CLI, "analyze", str(SAAS), "-o", str(out)], capture_output=True, text=True,
+                            timeout=300, check=False, preexec_fn=_small_file_limit)
+    assert result.returncode == 2, result.stderr
+    assert f"error: cannot write {previous}: File too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert previous.read_text() == "{}\n"
+    assert sorted(p.name for p in out.iterdir()) == ["threats.json"]  # no temporary file left behind
+
+
+def test_a_scratch_file_that_runs_out_of_room_is_an_error_and_keeps_the_previous_report(tmp_path: Path) -> None:
+    # openpyxl writes each sheet to a temporary file before the workbook reaches ours
+    report = tmp_path / "register.xlsx"
+    report.write_bytes(b"previous")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    result = subprocess.run([CLI, "report", str(SAAS), "-o", str(report)], capture_output=True, text=True,
+                            timeout=300, check=False, preexec_fn=_small_file_limit,
+                            env={**os.environ, "TMPDIR": str(scratch)})
+    assert result.returncode == 2, result.stderr
+    assert "error: ran out of room writing a scratch file: File too large" in result.stderr
+    assert f"make room in {scratch}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert report.read_bytes() == b"previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["register.xlsx", "scratch"]
 
 
 def test_a_location_on_line_100_and_names_with_emoji_codes_or_markup_print_as_written(tmp_path: Path) -> None:

@@ -6,20 +6,33 @@ that would replace one of them is refused, so that `-o` pointing at the model ne
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import Protocol
 
 from threatloom.errors import ThreatloomError
 
 _kept: set[tuple[int, int]] = set()  # (device, inode) of each file the running command reads
 
 
+PATH_HINT = "check the path: its folders must exist or be creatable, and the file must not be a folder or read-only"
+ROOM_HINT = ("make room on that disk, raise the file size limit or write elsewhere; a file already there "
+             "is unchanged")
+# errors that say a disk, a quota or the file size limit is full: never a fault of the program
+OUT_OF_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
 class OutputError(ThreatloomError):
-    """A file cannot be written where it was asked for: the path, not the program, is at fault."""
+    """A file cannot be written where it was asked for: the path or the disk, not the program, is at
+    fault. `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str = PATH_HINT) -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class InputOverwriteError(OutputError):
@@ -27,7 +40,7 @@ class InputOverwriteError(OutputError):
 
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path} is an input of this command (the model, a file it includes or another file "
-                         "it reads); writing there would replace it")
+                         "it reads); writing there would replace it", "give another path with -o")
         self.path = path
 
 
@@ -56,10 +69,14 @@ def _is_kept(target: Path) -> bool:
     return (found.st_dev, found.st_ino) in _kept
 
 
+class _Sink(Protocol):
+    def __call__(self, data: bytes, /) -> None: ...
+
+
 def write_bytes(path: str | Path, data: bytes) -> Path:
     """Write `data` to `path` through a temporary file in the same folder, then rename it into place."""
-    with _replacing(path) as handle:
-        handle.write(data)
+    with _replacing(path) as put:
+        put(data)
     return Path(path)
 
 
@@ -72,7 +89,7 @@ BLOCK = 1 << 20  # chunks are gathered into writes of about this size: one call 
 
 def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> Path:
     """Stream chunks (text, written as UTF-8, or bytes) to a temporary file, then rename it into place."""
-    with _replacing(path) as handle:
+    with _replacing(path) as put:
         pending: list[bytes] = []
         size = 0
         for chunk in chunks:
@@ -80,17 +97,19 @@ def write_chunks(path: str | Path, chunks: Iterable[str | bytes]) -> Path:
             pending.append(data)
             size += len(data)
             if size >= BLOCK:
-                handle.write(b"".join(pending))
+                put(b"".join(pending))
                 pending.clear()
                 size = 0
-        handle.write(b"".join(pending))
+        put(b"".join(pending))
     return Path(path)
 
 
 @contextmanager
-def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
-    """A handle on a temporary file beside `path` that replaces it once written; OutputError, naming
-    `path`, when the folder or the file cannot be written."""
+def _replacing(path: str | Path) -> Iterator[_Sink]:
+    """A function that writes bytes to a temporary file beside `path`, which replaces `path` once the
+    block ends; OutputError, naming `path`, when the folder or the file cannot be written (a full disk
+    too). An error raised by the block itself passes through as it is. Either way `path` is untouched
+    and the temporary file is gone."""
     target = Path(path)
     if _kept and _is_kept(target):
         raise InputOverwriteError(target)
@@ -99,28 +118,47 @@ def _replacing(path: str | Path) -> Iterator[IO[bytes]]:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"cannot create the folder {target.parent}: {exc.strerror or exc}") from None
+        raise _cannot(f"create the folder {target.parent}", exc) from None
     import tempfile  # here, not at the top: commands that write nothing need not import it
 
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:  # named by the file asked for, not by the temporary one
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain write would: the replaced
-        # file's, or what the umask allows
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _mode_for(target))
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
+        raise _cannot(f"write {target}", exc) from None
+
+    def put(data: bytes) -> None:
+        view = memoryview(data)
         try:
+            while view:  # a raw write may take part of the data, as it does when the disk fills up
+                view = view[os.write(fd, view):]
+        except OSError as exc:
+            raise _cannot(f"write {target}", exc) from None
+
+    try:
+        try:
+            # mkstemp makes the file private (0600); give it the mode a plain write would: the
+            # replaced file's, or what the umask allows
+            os.fchmod(fd, _mode_for(target))
+        except OSError as exc:
+            raise _cannot(f"write {target}", exc) from None
+        yield put
+        try:
+            os.fsync(fd)  # a full disk can show only here, on file systems that write late
+            closing, fd = fd, -1  # closed even when close() fails: never close it twice
+            os.close(closing)
             Path(tmp).replace(target)
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+            raise _cannot(f"write {target}", exc) from None
     except BaseException:
+        if fd != -1:
+            os.close(fd)
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _cannot(action: str, exc: OSError) -> OutputError:
+    hint = ROOM_HINT if exc.errno in OUT_OF_ROOM else PATH_HINT
+    return OutputError(f"cannot {action}: {exc.strerror or exc}", hint)
 
 
 def _mode_for(target: Path) -> int:

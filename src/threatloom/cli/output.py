@@ -123,11 +123,17 @@ def guarded(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             atomic.keep_inputs(_input_files(kwargs))
             return command(*args, **kwargs)
-        except atomic.InputOverwriteError as exc:
-            fail(str(exc), "give another path with -o")
         except atomic.OutputError as exc:
-            fail(str(exc), "check the path: its folders must exist or be creatable, and the file must not be "
-                 "a folder or read-only")
+            fail(str(exc), exc.hint)
+        except OSError as exc:
+            if exc.errno not in atomic.OUT_OF_ROOM:
+                raise
+            # a scratch file a library writes on its way to the output (the Excel sheets do)
+            import tempfile
+
+            fail(f"ran out of room writing {exc.filename or 'a scratch file'}: {exc.strerror}",
+                 f"make room in {tempfile.gettempdir()}, set TMPDIR to a folder with room or raise the file "
+                 "size limit")
         finally:
             atomic.release_inputs()
 
