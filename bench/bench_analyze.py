@@ -7,6 +7,9 @@ tools get the same number of runs at each size, taking turns (who starts alterna
 counts; the ratio of each pair of turns is printed too, as the spread a drifting machine gives.
 Beside each pytm size both tools also run a 10-element model, in the same turns: it stands for their
 start-up, and the line under the size gives what each spent per element beyond it, with that ratio.
+A third program runs in those turns too: one typer command that validates a pydantic model and prints
+a rich table, with PyYAML and orjson imported; it stands for the floor under any start-up built on the
+libraries threatloom uses, and the last line says what a 10x target leaves above that floor.
 
     .venv/bin/python bench/bench_analyze.py                 # 1,000 / 3,000 / 10,000 / 100,000
     .venv/bin/python bench/bench_analyze.py --sizes 1000,3000 --pytm-sizes 1000
@@ -34,6 +37,24 @@ KINDS = [("process", "web-application"), ("process", "api"), ("process", "servic
 AUTH = ["none", "password", "token", "session", "client-certificate", "multi-factor"]
 ENC = ["none", "tls", "mutual-tls"]
 STARTUP_SIZE = 10  # elements: a run of this size is mostly start-up (interpreter, imports, catalog)
+# the libraries `threatloom analyze` imports, each doing the least it can in a one-command CLI
+LIBRARY_FLOOR = """
+from pathlib import Path
+import orjson, pydantic, typer, yaml
+from rich.console import Console
+from rich.table import Table
+
+class Item(pydantic.BaseModel):
+    name: str
+
+def main(model: Path, output: Path = Path("out")) -> None:
+    item = Item.model_validate({"name": model.name})
+    table = Table("name", "bytes")
+    table.add_row(item.name, str(len(orjson.dumps(yaml.safe_load("a: 1")))))
+    Console().print(table)
+
+typer.run(main)
+"""
 
 
 def plan(elements: int, seed: int = 7) -> tuple[list[dict[str, object]], list[dict[str, object]], int]:
@@ -158,6 +179,8 @@ def main() -> None:
             runs = args.runs if size <= 10_000 else 1
             # beside pytm, both tools also run the smallest model in the same turns: it stands for start-up
             chosen = {**commands(size, pytm), **(commands(STARTUP_SIZE, True) if pytm else {})}
+            if pytm:
+                chosen["floor"] = [sys.executable, "-c", LIBRARY_FLOOR, str(root), "--output", str(root)]
             times = turns(chosen, runs, {f"pytm-{size}": args.pytm_timeout})
             ours = times[f"ours-{size}"]
             if not ours:
@@ -184,6 +207,12 @@ def main() -> None:
                 print(f"{'':>7}   {STARTUP_SIZE} elements in the same turns: threatloom {ours_0:.2f} s, pytm "
                       f"{theirs_0:.2f} s; beyond them threatloom {ours_beyond / more * 1e6:.0f} us/element, pytm "
                       f"{theirs_beyond / more * 1e6:.0f} us/element ({theirs_beyond / ours_beyond:.1f}x)", flush=True)
+                if times["floor"]:
+                    floor, budget = min(times["floor"]), min(theirs) / 10
+                    print(f"{'':>7}   the libraries alone (typer, pydantic, rich, PyYAML, orjson in a one-command "
+                          f"CLI): {floor:.2f} s; 10x pytm means {budget:.2f} s in all, which leaves "
+                          f"{(budget - floor) / size * 1e6:.0f} us/element above the libraries for threatloom's own "
+                          f"start-up and work, now {(best - floor) / size * 1e6:.0f}", flush=True)
 
 
 if __name__ == "__main__":
