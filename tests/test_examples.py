@@ -285,3 +285,21 @@ def test_manual_threats_are_analysed_with_their_mitigations(
     assert all(t.decision is not None for t in manual)
     mitigated = [t for t in manual if t.residual.score < t.inherent.score]
     assert mitigated, "no manual threat is lowered by a control in place"
+
+
+def test_pharmacy_controls_lower_only_the_threats_they_act_on(
+        analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    """Found in a threat modeller's review: these controls once took high threats down to low."""
+    _, analysis = analysed[PHARMACY]
+    # staff signing in with MFA can still abuse their own access; nothing records what they do
+    assert "staff-sso" not in analysis.by_id["TL-E009@admin-console"].controls_in_place
+    # encrypting backups erases nobody from them
+    assert "encryption-at-rest" not in analysis.by_id["TL-P014@backup-vault"].controls_in_place
+    # nor do the store's keys stop a login with the service's password
+    assert "encryption-at-rest" not in analysis.by_id["TL-S008@rx-store"].controls_in_place
+    # a write-once archive prevents erasure of the logs: it lowers the chance, not only the harm
+    log_store = analysis.by_id["TL-T004@log-store"]
+    assert log_store.residual.likelihood < log_store.inherent.likelihood
+    # our own insider hands the courier orders but cannot breach the courier
+    assert "insider" not in analysis.by_id["TL-TP001@courier"].actors
+    assert "fraud-crew" in analysis.by_id["TL-TP001@courier"].actors

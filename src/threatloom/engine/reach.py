@@ -4,7 +4,9 @@ An actor reaches every element in the zones it starts in (nested zones included)
 names, then whatever those can send data to: a flow is a path from its source to its destination, and
 a bidirectional flow is a path both ways. External actors also reach people (parties that are people:
 staff, customers) one step away whatever the flows say, by e-mail, phone or message: phishing is not a
-flow. Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer, reverse
+flow. A flow into a vendor or partner is no path: it hands data to another organisation, whose own
+systems its attackers reach where they start (an insider who sends the courier its orders cannot breach
+the courier). Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer, reverse
 proxy or queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first search per
 actor: O(actors × (V + E)).
 """
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Actor
-from threatloom.model.vocabulary import ActorOrigin
+from threatloom.model.vocabulary import ActorOrigin, PartyKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +66,18 @@ def _people(index: ModelIndex) -> list[str]:
     return sorted(p.id for p in index.model.environment if person.get(p.id))
 
 
+def _organisations(index: ModelIndex) -> frozenset[str]:
+    """Parties that are other organisations (vendors, partners): no flow leads an attacker into them."""
+    return frozenset(p.id for p in index.model.environment if p.kind in (PartyKind.VENDOR, PartyKind.PARTNER))
+
+
 def compute_reach(index: ModelIndex) -> Reach:
     neighbours: dict[str, list[tuple[str, str]]] = {e: [] for e in index.elements}
+    outside = _organisations(index)
     for flow in sorted(index.model.flows, key=lambda f: f.id):
-        neighbours[flow.source].append((flow.destination, flow.id))
-        if flow.bidirectional:
+        if flow.destination not in outside:
+            neighbours[flow.source].append((flow.destination, flow.id))
+        if flow.bidirectional and flow.source not in outside:
             neighbours[flow.destination].append((flow.source, flow.id))
     from threatloom.engine.origins import RELAYS
 
