@@ -303,3 +303,16 @@ def test_pharmacy_controls_lower_only_the_threats_they_act_on(
     # our own insider hands the courier orders but cannot breach the courier
     assert "insider" not in analysis.by_id["TL-TP001@courier"].actors
     assert "fraud-crew" in analysis.by_id["TL-TP001@courier"].actors
+
+
+@pytest.mark.parametrize(("path", "threat_id", "control"), [
+    (PHARMACY, "TL-TP001@courier", "data-minimisation"),
+    (HOSPITAL, "TL-TP001@pump-vendor", "log-pseudonymisation"),
+], ids=["online-pharmacy", "hospital-device-fleet"])
+def test_a_vendor_breach_counts_the_minimisation_on_what_is_sent_to_it(
+        path: Path, threat_id: str, control: str, analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    """The control sits on the one flow that sends the vendor data; a breach there loses only what it sent."""
+    _, analysis = analysed[path]
+    threat = analysis.by_id[threat_id]
+    assert control in threat.controls_in_place
+    assert threat.residual.score < threat.inherent.score

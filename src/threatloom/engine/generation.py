@@ -453,11 +453,16 @@ class _Analyser:
         """Controls that act at the sender (rate limiting at the caller), on the callers of an element: those
         with a flow into it that a capable actor reaches (all of them when none is named), gateways and the
         like aside (they count in front). `acting` are the rule's candidate controls that count at the
-        callers. A catalog control counts only when every such caller has it, at the strength of the
-        weakest: an attacker takes the path without it."""
+        callers. A caller has a control when it is recorded on the caller or on its flows into the element
+        (minimisation applied to one export). A catalog control counts only when every such caller has it,
+        at the strength of the weakest: an attacker takes the path without it."""
         catalog = self.catalog.controls
-        callers = sorted({f.source for f in self.index.incoming.get(element_id, ())
-                          if f.source not in self._in_front(element_id)})
+        fronts = self._in_front(element_id)
+        sent: dict[str, list[Control]] = {}
+        for flow in self.index.incoming.get(element_id, ()):
+            if flow.source not in fronts:
+                sent.setdefault(flow.source, []).extend(self.index.controls_of(flow.controls))
+        callers = sorted(sent)
         if capable:
             callers = [c for c in callers if any(c in self.reach.hops[a] for a in capable)]
         if not callers:
@@ -466,8 +471,8 @@ class _Analyser:
         for catalog_id in acting:
             weakest: tuple[float, Control] | None = None
             for caller in callers:
-                held = [(control_effect(c, catalog[catalog_id]).amount, c) for c in self._own_controls(caller)
-                        if catalog_id in c.implements]
+                held = [(control_effect(c, catalog[catalog_id]).amount, c)
+                        for c in (*self._own_controls(caller), *sent[caller]) if catalog_id in c.implements]
                 best = max(held, key=lambda h: (h[0], h[1].id), default=None)
                 if best is None or best[0] <= 0:
                     weakest = None
