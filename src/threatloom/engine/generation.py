@@ -453,26 +453,22 @@ class _Analyser:
         """Controls that act at the sender (rate limiting at the caller), on the callers of an element: those
         with a flow into it that a capable actor reaches (all of them when none is named), gateways and the
         like aside (they count in front). `acting` are the rule's candidate controls that count at the
-        callers. A caller has a control when it is recorded on the caller or on its flows into the element
-        (minimisation applied to one export). A catalog control counts only when every such caller has it,
+        callers. Each flow from a caller is a path, with the caller's controls and the flow's own
+        (minimisation applied to one export). A catalog control counts only when every such path has it,
         at the strength of the weakest: an attacker takes the path without it."""
         catalog = self.catalog.controls
         fronts = self._in_front(element_id)
-        sent: dict[str, list[Control]] = {}
-        for flow in self.index.incoming.get(element_id, ()):
-            if flow.source not in fronts:
-                sent.setdefault(flow.source, []).extend(self.index.controls_of(flow.controls))
-        callers = sorted(sent)
-        if capable:
-            callers = [c for c in callers if any(c in self.reach.hops[a] for a in capable)]
-        if not callers:
+        paths = [(*self._own_controls(f.source), *self.index.controls_of(f.controls))
+                 for f in sorted(self.index.incoming.get(element_id, ()), key=lambda f: f.id)
+                 if f.source not in fronts and (not capable or any(f.source in self.reach.hops[a] for a in capable))]
+        if not paths:
             return []
         chosen: list[Placed] = []
         for catalog_id in acting:
             weakest: tuple[float, Control] | None = None
-            for caller in callers:
-                held = [(control_effect(c, catalog[catalog_id]).amount, c)
-                        for c in (*self._own_controls(caller), *sent[caller]) if catalog_id in c.implements]
+            for path in paths:
+                held = [(control_effect(c, catalog[catalog_id]).amount, c) for c in path
+                        if catalog_id in c.implements]
                 best = max(held, key=lambda h: (h[0], h[1].id), default=None)
                 if best is None or best[0] <= 0:
                     weakest = None
