@@ -213,3 +213,27 @@ def test_threats_json_carries_each_score_base_and_factor_kinds() -> None:
     assert manual["base"]["source"] == "where a hand-written threat starts"
     # the team judged its likelihood (4); its impact follows the orders it names
     assert [f["kind"] for f in manual["factors"]] == ["team", "asset"]
+
+
+def _courier_breach(second_export_minimised: bool) -> tuple[str, ...]:
+    """The controls counted on a breach at the courier, whom the web app sends orders on two flows."""
+    text = SHOP.read_text()
+    text = text.replace("environment:\n", "environment:\n  - {id: courier, name: Courier, kind: vendor, trust: 2,"
+                        " zone: internet, receives: [orders]}\n", 1)
+    second = ", controls: [minimise]" if second_export_minimised else ""
+    text = text.replace("flows:\n", "flows:\n"
+                        "  - {id: book, name: Book delivery, source: web, destination: courier, protocol: HTTPS,"
+                        " authentication: token, encryption: tls, data: [orders], controls: [minimise]}\n"
+                        "  - {id: amend, name: Amend delivery, source: web, destination: courier, protocol: HTTPS,"
+                        " authentication: token, encryption: tls, data: [orders]" + second + "}\n", 1)
+    text = text.replace("controls:\n  - {id: tls-db", "controls:\n  - {id: minimise, name: Four fields only,"
+                        " implements: [C-DATA-MINIMISATION], status: implemented, effectiveness: high}\n"
+                        "  - {id: tls-db", 1)
+    analysis = analyse(load_model_text(text, "shop.yaml"), load_catalog())
+    return analysis.by_id["TL-TP001@courier"].controls_in_place
+
+
+def test_a_control_on_the_flows_into_an_element_counts_only_when_every_flow_has_it() -> None:
+    assert _courier_breach(second_export_minimised=True) == ("minimise",)
+    # the second export sends the full record: a breach at the courier loses it
+    assert _courier_breach(second_export_minimised=False) == ()

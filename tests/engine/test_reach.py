@@ -1,5 +1,4 @@
-"""Which actors reach which elements (zones, flows, the organisations flows end at), and the controls on the
-paths into an element."""
+"""Which actors reach which elements: zones, flows, and the organisations flows end at."""
 
 from __future__ import annotations
 
@@ -53,29 +52,3 @@ def test_flows_still_lead_into_our_own_parties() -> None:
     assert hops["clerk"]["courier"] == 1
     assert hops["clerk"]["reports"] == 2
 
-
-def _courier_breach(second_export_minimised: bool) -> tuple[str, ...]:
-    """The controls counted on a breach at the courier, whom the web app sends orders on two flows."""
-    from threatloom.catalog.loading import load_catalog
-    from threatloom.engine import analyse
-
-    text = SHOP.read_text()
-    text = text.replace("environment:\n", "environment:\n  - {id: courier, name: Courier, kind: vendor, trust: 2,"
-                        " zone: internet, receives: [orders]}\n", 1)
-    second = ", controls: [minimise]" if second_export_minimised else ""
-    text = text.replace("flows:\n", "flows:\n"
-                        "  - {id: book, name: Book delivery, source: web, destination: courier, protocol: HTTPS,"
-                        " authentication: token, encryption: tls, data: [orders], controls: [minimise]}\n"
-                        "  - {id: amend, name: Amend delivery, source: web, destination: courier, protocol: HTTPS,"
-                        " authentication: token, encryption: tls, data: [orders]" + second + "}\n", 1)
-    text = text.replace("controls:\n  - {id: tls-db", "controls:\n  - {id: minimise, name: Four fields only,"
-                        " implements: [C-DATA-MINIMISATION], status: implemented, effectiveness: high}\n"
-                        "  - {id: tls-db", 1)
-    analysis = analyse(load_model_text(text, "shop.yaml"), load_catalog())
-    return analysis.by_id["TL-TP001@courier"].controls_in_place
-
-
-def test_a_control_on_the_flows_into_an_element_counts_only_when_every_flow_has_it() -> None:
-    assert _courier_breach(second_export_minimised=True) == ("minimise",)
-    # the second export sends the full record: a breach at the courier loses it
-    assert _courier_breach(second_export_minimised=False) == ()

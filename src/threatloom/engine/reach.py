@@ -6,9 +6,9 @@ a bidirectional flow is a path both ways. External actors also reach people (par
 staff, customers) one step away whatever the flows say, by e-mail, phone or message: phishing is not a
 flow. A flow into a vendor or partner is no path: it hands data to another organisation, whose own
 systems its attackers reach where they start (an insider who sends the courier its orders cannot breach
-the courier). Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer, reverse
-proxy or queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first search per
-actor: O(actors × (V + E)).
+the courier). Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer,
+reverse proxy or queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first
+search per actor: O(actors × (V + E)).
 """
 
 from __future__ import annotations
