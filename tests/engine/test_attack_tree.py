@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.conftest import run_cli
 from tests.engine.test_generation import FIXTURES, SHOP, TODAY, rules_catalog
-from threatloom.engine import analyse
+from threatloom.engine import analyse, catalog_for
 from threatloom.engine.attack_tree import attack_trees
 from threatloom.model import load_model
 
@@ -64,3 +64,19 @@ def test_several_trees_make_one_mermaid_flowchart() -> None:
     for tree in trees_json:
         node = "n_" + re.sub(r"[^A-Za-z0-9_]", "_", tree["asset"])
         assert any(line.strip().startswith(f"{node}[") for line in lines), tree["asset"]
+
+
+def test_a_holder_lists_only_the_threats_that_put_its_asset_at_stake() -> None:
+    pharmacy = load_model(Path(__file__).parents[2] / "examples" / "online-pharmacy" / "model.yaml")
+    analysis = analyse(pharmacy, catalog_for(pharmacy, []), today=TODAY)
+    assets_of = {t.id: t.assets for t in analysis.threats}
+    by_asset = {tree.asset: tree for tree in attack_trees(pharmacy, analysis)}
+    # the guest-order splitting threat is written against the web shop, about orders and reputation only
+    assert "catalogue" not in assets_of["MT-SPLIT-ORDERS"]
+    web_shop = {tree: next(h for h in by_asset[tree].holders if h.id == "web-shop") for tree in ("orders", "catalogue")}
+    assert "MT-SPLIT-ORDERS" in web_shop["orders"].threats
+    assert "MT-SPLIT-ORDERS" not in web_shop["catalogue"].threats
+    assert web_shop["catalogue"].threats  # the web shop's own threats on the catalogue stay
+    for tree in by_asset.values():
+        for holder in tree.holders:
+            assert all(tree.asset in assets_of[t] for t in holder.threats), (tree.asset, holder.id)

@@ -1,7 +1,8 @@
 """Attack trees: for each valuable asset, how each threat actor can get to it and what threatens each step.
 
 The root of a tree is the goal "compromise the asset"; under it, one branch per element (or flow) that
-holds or carries the asset; under each, the actors that can reach it along their shortest path, each
+holds or carries the asset; under each, the threats there that put the asset at stake (those whose assets
+include it, as the report counts them) and the actors that can reach it along their shortest path, each
 step listing the threats found on the element or flow it passes. Built on demand from an Analysis, so
 analysis itself stays linear.
 """
@@ -91,7 +92,8 @@ def _tree(model: Model, asset: Asset, holders: list[tuple[str, str]], on_target:
             steps = [Step(element, flow, _threat_ids(on_target, element, flow))
                      for element, flow in reach.path(actor, target)]
             paths.append(ActorPath(actor, tuple(steps)))
-        threats = on_target.get(holder_id, [])
+        # the threats that put this asset at stake (as the report counts them), not every threat on the holder
+        threats = [t for t in on_target.get(holder_id, []) if asset.id in t.assets]
         levels += [t.residual.level for t in threats]
         built.append(Holder(holder_id, kind, tuple(t.id for t in threats), tuple(paths)))
     built.sort(key=lambda h: (-len(h.paths), -len(h.threats), h.id))
