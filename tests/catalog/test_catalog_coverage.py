@@ -75,6 +75,12 @@ def test_the_end_of_life_list_is_dated_and_matches_releases_not_prefixes() -> No
     assert eol.ended("Django 4.2.16") and eol.ended("Windows Server 2008 R2") and eol.ended("AWS Lambda (Node.js) 20.x")
     assert not eol.ended("Django 4.20") and not eol.ended("Django 5.2") and not eol.ended("MongoDB 1.23")
     assert not eol.ended("Windows 10 IoT Enterprise LTSC 2019") and not eol.ended("Python 3.12")
+    # releases a reviewer of the examples named, with the suppliers' dates
+    assert eol.ended("Spring Boot 3.3.4") and eol.ended("Spring Boot 2.7.18") and not eol.ended("Spring Boot 4.0.1")
+    assert eol.ended("Next.js 14.2") and eol.ended("Next.js 15.5.4") and not eol.ended("Next.js 16.1")
+    # EKS counts standard support (extended support is paid): 1.34's ends on 2026-12-02, after the list's date
+    assert eol.ended("Amazon EKS 1.30") and not eol.ended("Amazon EKS 1.34") and not eol.ended("Amazon EKS 1.35")
+    assert eol.ended("Keycloak 25.0.6") and not eol.ended("Keycloak 26.4.2")
 
 
 def test_a_broken_end_of_life_list_is_a_located_error(tmp_path: Path) -> None:
