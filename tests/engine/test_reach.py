@@ -52,3 +52,20 @@ def test_flows_still_lead_into_our_own_parties() -> None:
     assert hops["clerk"]["courier"] == 1
     assert hops["clerk"]["reports"] == 2
 
+
+
+def _staff_reached(crook_phishes: str, clerk_phishes: str) -> tuple[bool, bool]:
+    """The shop with a staff party that no flow touches: whether the crook and the clerk reach it."""
+    text = SHOP.read_text()
+    text = text.replace("    starts_in: [internet]\n", "    starts_in: [internet]\n" + crook_phishes, 1)
+    text = text.replace("    starts_in: [office]\n", "    starts_in: [office]\n" + clerk_phishes, 1)
+    text = text.replace("environment:\n", "environment:\n  - {id: staff, name: Warehouse staff, kind: employee,"
+                        " trust: 5, zone: dc}\n", 1)
+    hops = compute_reach(load_model_text(text, "shop.yaml").index).hops
+    return "staff" in hops["crook"], "staff" in hops["clerk"]
+
+
+def test_external_actors_phish_people_unless_the_model_says_otherwise() -> None:
+    # by default an external actor reaches people by e-mail and phone, an insider does not
+    assert _staff_reached("", "") == (True, False)
+    assert _staff_reached("    social_engineering: false\n", "    social_engineering: true\n") == (False, True)

@@ -2,13 +2,14 @@
 
 An actor reaches every element in the zones it starts in (nested zones included) and the elements it
 names, then whatever those can send data to: a flow is a path from its source to its destination, and
-a bidirectional flow is a path both ways. External actors also reach people (parties that are people:
-staff, customers) one step away whatever the flows say, by e-mail, phone or message: phishing is not a
-flow. A flow into a vendor or partner is no path: it hands data to another organisation, whose own
-systems its attackers reach where they start (an insider who sends the courier its orders cannot breach
-the courier). Hops count the elements an actor must get through: leaving a gateway, WAF, load balancer,
-reverse proxy or queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first
-search per actor: O(actors × (V + E)).
+a bidirectional flow is a path both ways. Actors that phish (external ones, unless the model says
+otherwise with `social_engineering`) also reach people (parties that are people: staff, customers) one
+step away whatever the flows say, by e-mail, phone or message: phishing is not a flow. A flow into a
+vendor or partner is no path: it hands data to another organisation, whose own systems its attackers
+reach where they start (an insider who sends the courier its orders cannot breach the courier). Hops
+count the elements an actor must get through: leaving a gateway, WAF, load balancer, reverse proxy or
+queue costs none, since they pass its requests on unchanged. One 0-1 breadth-first search per actor:
+O(actors × (V + E)).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Actor
-from threatloom.model.vocabulary import ActorOrigin, PartyKind
+from threatloom.model.vocabulary import PartyKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +85,10 @@ def compute_reach(index: ModelIndex) -> Reach:
     relays = {c.id for c in index.model.components if c.kind.value in RELAYS}
     hops: dict[str, dict[str, int]] = {}
     came_from: dict[str, dict[str, tuple[str, str]]] = {}
-    people = _people(index) if any(a.origin is ActorOrigin.EXTERNAL for a in index.model.actors) else []
+    people = _people(index) if any(a.phishes for a in index.model.actors) else []
     for actor in index.model.actors:
         reached = dict.fromkeys(sorted(_start_elements(index, actor)), 0)
-        if actor.origin is ActorOrigin.EXTERNAL:
+        if actor.phishes:
             for person in people:
                 reached.setdefault(person, 1)  # phished: one step from wherever the actor is
         previous: dict[str, tuple[str, str]] = {}

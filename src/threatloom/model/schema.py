@@ -173,7 +173,17 @@ class Actor(Strict):
     capability: Capability = Field(default_factory=Capability, description="Skill and resources.")
     starts_in: tuple[Identifier, ...] = Field(
         description="Zones or elements the actor can reach to begin with.", min_length=1)
+    social_engineering: bool | None = Field(
+        None, description="Reaches people by e-mail, phone or message (phishing, pretexting), whatever the "
+        "flows say; when absent, external actors do and internal ones do not.")
     intelligence: Text = Field("", description="Threat intelligence: who attacks systems like this one.")
+
+    @property
+    def phishes(self) -> bool:
+        """Whether the actor reaches people directly, by e-mail, phone or message."""
+        if self.social_engineering is not None:
+            return self.social_engineering
+        return self.origin is ActorOrigin.EXTERNAL
 
 
 class Zone(Strict):
