@@ -237,3 +237,40 @@ def test_a_control_on_the_flows_into_an_element_counts_only_when_every_flow_has_
     assert _courier_breach(second_export_minimised=True) == ("minimise",)
     # the second export sends the full record: a breach at the courier loses it
     assert _courier_breach(second_export_minimised=False) == ()
+
+
+PLATFORM_MODEL = """threatloom: 1
+system: {name: Fixture}
+assets:
+  - {id: exports, name: Customer exports, classification: confidential, confidentiality: high}
+zones:
+  - {id: prod, name: Production account, trust: 8}
+  - {id: data, name: Data subnets, trust: 8, parent: prod}
+  - {id: other, name: Another network, trust: 8}
+components:
+  - {id: account, name: Prod account, type: process, kind: cloud-account, zone: prod, controls: [scp]}
+  - {id: bucket, name: Exports bucket, type: data-store, kind: object-storage, zone: ZONE, stores: [exports]}
+controls:
+  - {id: scp, name: Organisation guardrails, implements: [C-CLOUD-GUARDRAILS, C-LEAST-PRIVILEGE],
+     status: implemented, effectiveness: high}
+"""
+
+
+def _public_bucket(zone: str) -> tuple[tuple[str, ...], float]:
+    analysis = analyse(load_model_text(PLATFORM_MODEL.replace("ZONE", zone), "platform.yaml"), load_catalog())
+    threat = analysis.by_id["TL-CL002@bucket"]
+    return threat.controls_in_place, threat.residual.score
+
+
+def test_guardrails_on_the_cloud_account_count_for_what_runs_in_it() -> None:
+    # the bucket sits in a subnet zone inside the account's zone: the account's guardrails (C-CLOUD-GUARDRAILS
+    # counts from the platform) lower the public-bucket threat
+    inside, inside_score = _public_bucket("data")
+    assert inside == ("scp",)
+    outside, outside_score = _public_bucket("other")
+    assert outside == () and inside_score < outside_score
+    # only a catalog control that counts from the platform: the account's least privilege is its own, not
+    # the bucket's, so the disk-and-snapshot threat (which lists C-LEAST-PRIVILEGE) does not count it
+    analysis = analyse(load_model_text(PLATFORM_MODEL.replace("ZONE", "data"), "platform.yaml"), load_catalog())
+    at_rest = analysis.by_id["TL-I003@bucket"]
+    assert "C-LEAST-PRIVILEGE" in {c.id for c in at_rest.controls} and at_rest.controls_in_place == ()

@@ -86,12 +86,13 @@ class CatalogControl(Strict):
         "recording, monitoring) lowers the likelihood of repudiation threats only and otherwise the impact, "
         "at half strength; `recover` (backups, recovery plans) lowers the impact of threats that make data "
         "or a service unavailable, and nothing else.")
-    counts_from: tuple[Literal["source", "callers", "front"], ...] = Field(
+    counts_from: tuple[Literal["source", "callers", "front", "platform"], ...] = Field(
         (), description="Where else it counts besides the element or flow it is on: `source`, on the sender "
         "of a flow (data minimisation, signing, staff MFA); `callers`, on the callers of an element when every "
         "caller an attacker can use has it (rate limits, minimisation, signing: what callers send it); "
         "`front`, on a gateway, WAF, load balancer or reverse proxy in front of the element (WAF rules, rate "
-        "limits, authentication).")
+        "limits, authentication); `platform`, on a cloud account or container platform in the element's zone "
+        "or an enclosing one (organisation guardrails, cluster policies).")
     effort: Literal["low", "medium", "high"] = Field("medium", description="Cost to put in place.")
     nist: tuple[ShortText, ...] = Field(min_length=1, description="NIST SP 800-53 Rev. 5 controls.")
     asvs: tuple[ShortText, ...] = Field((), description="OWASP ASVS 4.0.3 requirements or chapters.")

@@ -8,8 +8,9 @@ Controls count where they act: on the element, or for a flow on the flow and its
 flow's source when the catalog control acts at the sender (`counts_from: [source]`); for an element, on
 every caller an attacker can use when it limits what callers send (`counts_from: [callers]`); on a gateway, WAF,
 load balancer or reverse proxy in front of the element when it protects what is behind it
-(`counts_from: [front]`). "In front of" follows the flows into the element through pass-through
-elements, indexed once per element.
+(`counts_from: [front]`); on a cloud account or container platform in the element's zone or an
+enclosing one (`counts_from: [platform]`). "In front of" follows the flows into the element through
+pass-through elements, indexed once per element.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from threatloom.collector import collector_paused
 from threatloom.engine.candidates import TargetIndex
 from threatloom.engine.conditions import Interaction, Predicate
 from threatloom.engine.facts import LazyFacts, element_facts, flow_facts
-from threatloom.engine.origins import PASS_THROUGH, topology_of
+from threatloom.engine.origins import CLOUD_KINDS, PASS_THROUGH, topology_of
 from threatloom.engine.reach import Reach, compute_reach
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
-from threatloom.model.index import ModelIndex
+from threatloom.model.index import Element, ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
 from threatloom.model.vocabulary import Category, RiskMethod, Skill, ThreatStatus
 from threatloom.risk.actors import ActorJudgement, judge, needs_attacker
@@ -129,6 +130,15 @@ def analyse_with_inputs(model: Model, catalog: Catalog | None = None, *, today: 
     return analysis, analyser.inputs
 
 
+def _platforms_by_zone(index: ModelIndex) -> dict[str, tuple[str, ...]]:
+    """For each zone, the cloud accounts and container platforms in it or in a zone enclosing it."""
+    hosts: dict[str, list[str]] = defaultdict(list)
+    for component in sorted(index.components.values(), key=lambda c: c.id):
+        if component.kind.value in CLOUD_KINDS and component.zone:
+            hosts[component.zone].append(component.id)
+    return {zone: tuple(h for z in index.zone_path(zone) for h in hosts.get(z, ())) for zone in index.zones}
+
+
 def _analyser(model: Model, catalog: Catalog | None, today: dt.date | None, *, record: bool,
               indexed: bool = True) -> _Analyser:
     from threatloom.catalog.references import unknown_catalog_controls
@@ -212,6 +222,7 @@ class _Analyser:
             for element_id, hops in reached.items():
                 self.reaching[element_id][actor_id] = hops
         self._fronts: dict[str, tuple[str, ...]] = {}
+        self._platforms = _platforms_by_zone(self.index)
         self.matcher = DecisionMatcher(model)
         self.locate = model.locator()
         self.owasp = model.risk.method is RiskMethod.OWASP
@@ -290,7 +301,7 @@ class _Analyser:
                 asset_ids=tuple([a.id for a in assets]),
                 profile=tuple(sorted(self.reaching.get(element_id, {}).items())),
                 controls=(*[(c, "target") for c in self._own_controls(element_id)],
-                          *self._front_controls(element_id)),
+                          *self._front_controls(element_id), *self._platform_controls(element)),
                 location=self.locate(f"{section}/{element_id}"), names={"target": element.name},
                 read_only=bool(READ_ONLY_TAGS & set(element.tags)))
         return self._build(compiled, subject, target, audit=subject["audit_logging"], internet=subject["internet"])
@@ -300,6 +311,12 @@ class _Analyser:
         element = self.index.elements[element_id]
         owner = element.component or element.party
         return self.index.controls_of(owner.controls) if owner is not None else []
+
+    def _platform_controls(self, element: Element) -> list[Placed]:
+        """Controls on the cloud accounts and container platforms the element runs in (one in its zone or
+        an enclosing one): organisation guardrails and cluster policies cover every workload there."""
+        hosts = self._platforms.get(element.zone or "", ())
+        return [(c, "platform") for host in hosts if host != element.id for c in self._own_controls(host)]
 
     def _front_controls(self, element_id: str) -> list[Placed]:
         return [(c, "front") for front in self._in_front(element_id) for c in self._own_controls(front)]
