@@ -15,9 +15,10 @@ from threatloom.engine.generation import MANUAL_IMPACT, MANUAL_LIKELIHOOD, analy
 from threatloom.engine.threat import Analysis, RiskScore, Threat
 from threatloom.errors import InputError
 from threatloom.model import load_model
-from threatloom.model.schema import Control, RiskBands, RiskSettings
-from threatloom.model.vocabulary import ControlStatus, Effectiveness, Level, RiskMethod
+from threatloom.model.schema import Asset, Control, RiskBands, RiskSettings
+from threatloom.model.vocabulary import Category, ControlStatus, Effectiveness, Level, RiskMethod, SecurityProperty
 from threatloom.risk.cvss import CvssError, cvss_score
+from threatloom.risk.impact import asset_impact
 from threatloom.risk.owasp import owasp_score
 from threatloom.risk.scoring import ControlEffect, clamp, control_effect, full_effect, level_for, score
 
@@ -305,3 +306,26 @@ def test_partial_and_planned_controls_in_the_model() -> None:
     # the database's half shield takes 0.5 off an impact of 6 (capped at 5): still 5, and listed
     db = lab().by_id["L-STORE-1@db"]
     assert db.residual.impact == 5 and db.controls_in_place == ("half-shield",)
+
+
+def _asset(asset_id: str, **ratings: str) -> Asset:
+    return Asset.model_validate({"id": asset_id, "name": asset_id, **ratings})
+
+
+def test_a_tie_between_assets_is_explained_by_the_property_the_category_harms() -> None:
+    images = _asset("images", confidentiality="low", integrity="critical")
+    secrets = _asset("secrets", kind="credential", confidentiality="critical", integrity="high")
+    both = (SecurityProperty.CONFIDENTIALITY, SecurityProperty.INTEGRITY)
+    # a disclosure of both (the images listed first): the secrets' confidentiality explains it
+    value, factor = asset_impact([images, secrets], Category.INFORMATION_DISCLOSURE, both, 3)
+    assert value == 5 and factor is not None and factor.reason == "secrets has confidentiality rated critical"
+    # tampering with both: the images' integrity, whichever asset comes first
+    value, factor = asset_impact([secrets, images], Category.TAMPERING, both, 3)
+    assert value == 5 and factor is not None and factor.reason == "images has integrity rated critical"
+    # no tie: the worst rating wins whatever the category
+    lower = _asset("secrets", kind="credential", confidentiality="high")
+    _, factor = asset_impact([lower, images], Category.INFORMATION_DISCLOSURE, both, 3)
+    assert factor is not None and factor.reason == "images has integrity rated critical"
+    # a category with no property of its own keeps the first asset's reason
+    _, factor = asset_impact([images, secrets], Category.ELEVATION_OF_PRIVILEGE, both, 3)
+    assert factor is not None and factor.reason == "images has integrity rated critical"

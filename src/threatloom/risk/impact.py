@@ -9,7 +9,8 @@
 - Through a read-only element or flow (tagged `read-only` or `readonly`) nothing can be altered, so
   integrity is not at stake there.
 - Otherwise the worst rating (low 2, medium 3, high 4, critical 5) among the assets for the properties
-  the threat harms.
+  the threat harms; between equal ratings the explanation names the category's own property
+  (confidentiality for disclosure, integrity for tampering, availability for denial of service).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ PRIVACY_AFFECTS = (SecurityProperty.PRIVACY,)
 PRIVACY_PROPERTIES = frozenset({SecurityProperty.PRIVACY, SecurityProperty.COMPLIANCE})
 RATING_IMPACT = {Level.LOW: 2, Level.MEDIUM: 3, Level.HIGH: 4, Level.CRITICAL: 5}
 READ_ONLY_TAGS = frozenset({"read-only", "readonly"})
+# the property a category is about, which explains a tie between assets (tampering with what is rated
+# high for integrity, rather than a high confidentiality beside it)
+PRIMARY: dict[Category, SecurityProperty] = {
+    Category.TAMPERING: SecurityProperty.INTEGRITY,
+    Category.INFORMATION_DISCLOSURE: SecurityProperty.CONFIDENTIALITY,
+    Category.DENIAL_OF_SERVICE: SecurityProperty.AVAILABILITY,
+}
 
 
 def affected(category: Category, declared: Sequence[SecurityProperty]) -> tuple[SecurityProperty, ...]:
@@ -67,8 +75,12 @@ def asset_impact(assets: Iterable[Asset], category: Category, declared: Sequence
     privacy = properties == (SecurityProperty.PRIVACY,)
     integrity = SecurityProperty.INTEGRITY
     dropped = integrity in affected(category, declared) and integrity not in properties
-    best: tuple[int, str] | None = None
+    # the worst rating wins; on a tie, the category's own property (a leak of secrets is explained by the
+    # secrets' confidentiality, not by the integrity of images held beside them), then the first asset
+    primary = PRIMARY.get(category)
+    best: tuple[int, int, str] | None = None
     for asset in assets:
+        rank = 0
         if privacy:
             if not asset.personal_data:
                 continue
@@ -88,12 +100,13 @@ def asset_impact(assets: Iterable[Asset], category: Category, declared: Sequence
             value, reason = 0, ""
             for prop in properties:
                 rating: Level = getattr(asset, prop.value)
-                if RATING_IMPACT[rating] > value:
-                    value, reason = RATING_IMPACT[rating], f"{asset.id} has {prop.value} rated {rating.value}"
+                if RATING_IMPACT[rating] > value or (RATING_IMPACT[rating] == value and prop is primary):
+                    value, rank = RATING_IMPACT[rating], 0 if prop is primary else 1
+                    reason = f"{asset.id} has {prop.value} rated {rating.value}"
             if dropped and reason:
                 reason += " (read-only: its integrity is not at stake)"
-        if best is None or value > best[0]:
-            best = (value, reason)
-    if best is None or not best[1]:
+        if best is None or value > best[0] or (value == best[0] and rank < best[1]):
+            best = (value, rank, reason)
+    if best is None or not best[2]:
         return base, None
-    return best[0], Factor("impact", best[0] - base, best[1], "asset")
+    return best[0], Factor("impact", best[0] - base, best[2], "asset")
