@@ -34,13 +34,8 @@ PRIVACY_AFFECTS = (SecurityProperty.PRIVACY,)
 PRIVACY_PROPERTIES = frozenset({SecurityProperty.PRIVACY, SecurityProperty.COMPLIANCE})
 RATING_IMPACT = {Level.LOW: 2, Level.MEDIUM: 3, Level.HIGH: 4, Level.CRITICAL: 5}
 READ_ONLY_TAGS = frozenset({"read-only", "readonly"})
-# the property a category is about, which explains a tie between assets (tampering with what is rated
-# high for integrity, rather than a high confidentiality beside it)
-PRIMARY: dict[Category, SecurityProperty] = {
-    Category.TAMPERING: SecurityProperty.INTEGRITY,
-    Category.INFORMATION_DISCLOSURE: SecurityProperty.CONFIDENTIALITY,
-    Category.DENIAL_OF_SERVICE: SecurityProperty.AVAILABILITY,
-}
+# the one property a category is about (integrity for tampering...), which explains a tie between assets
+PRIMARY = {category: harms[0] for category, harms in DEFAULT_AFFECTS.items() if len(harms) == 1}
 
 
 def affected(category: Category, declared: Sequence[SecurityProperty]) -> tuple[SecurityProperty, ...]:
