@@ -6,19 +6,19 @@ raised together as one InputError with file:line:column locations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
+from threatloom.catalog.snapshot import builtin_files, data_dir
 from threatloom.collector import collector_paused
 from threatloom.engine.conditions import ConditionError, Predicate, compile_condition
 from threatloom.engine.guards import Guard, both, guard_of, types_guard
-from threatloom.errors import InputError, Problem
+from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.model.pydantic_errors import describe_validation_error
 from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
 
@@ -39,11 +39,16 @@ class CompiledRule:
     when: Predicate
     likelihood: tuple[CompiledAdjustment, ...]
     impact: tuple[CompiledAdjustment, ...]
-    origin: str
+    where: Callable[[], SourceLocation]  # where its ID is written, worked out when asked (it may parse)
     builtin: bool
     # the targets where `when` can hold, derived from it and from `element_types` (None: every target);
     # the engine evaluates the rule on those only
     guard: Guard | None = None
+
+    @property
+    def origin(self) -> str:
+        """file:line:column of the rule's ID."""
+        return str(self.where())
 
 
 @dataclass
@@ -57,10 +62,6 @@ class Catalog:
         return [r for rid, r in sorted(self.rules.items()) if rid not in self.disabled]
 
 
-def _builtin_dir() -> Path:
-    return Path(str(files("threatloom.catalog").joinpath("data")))
-
-
 def _validate(document: YamlDocument, cls: type[BaseModel]) -> Any:
     try:
         return cls.model_validate(document.data)
@@ -69,7 +70,7 @@ def _validate(document: YamlDocument, cls: type[BaseModel]) -> Any:
 
 
 def load_controls(path: Path | None = None) -> dict[str, CatalogControl]:
-    document = read_yaml(path or _builtin_dir() / "controls.yaml")
+    document = read_yaml(path) if path is not None else builtin_files().document(data_dir() / "controls.yaml")
     parsed: ControlFile = _validate(document, ControlFile)
     controls: dict[str, CatalogControl] = {}
     problems = []
@@ -114,12 +115,12 @@ def _load_catalog(user_rules: Iterable[Path], builtin: bool) -> Catalog:
     catalog = Catalog(controls=load_controls())
     sources: list[tuple[Path, bool]] = []
     if builtin:
-        sources.extend((p, True) for p in rule_files([_builtin_dir() / "rules"]))
+        sources.extend((p, True) for p in rule_files([data_dir() / "rules"]))
     sources.extend((p, False) for p in rule_files(user_rules))
     problems: list[Problem] = []
     for path, is_builtin in sources:
         try:
-            add_rule_file(catalog, read_yaml(path), is_builtin)
+            add_rule_file(catalog, builtin_files().document(path) if is_builtin else read_yaml(path), is_builtin)
         except InputError as exc:
             problems.extend(exc.problems)
     if problems:
@@ -186,7 +187,7 @@ def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin:
         when=when,
         likelihood=adjustments("likelihood", rule.likelihood.adjust),
         impact=adjustments("impact", rule.impact.adjust),
-        origin=f"{document.locate((*path, 'id'))}",
+        where=lambda: document.locate((*path, "id")),
         builtin=builtin,
         guard=both(types, guard_of(rule.when, scope)),
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Literal
 
@@ -80,7 +79,9 @@ def _same_release(word: str, release: str) -> bool:
 
 
 def load_end_of_life(path: Path | None = None) -> EndOfLife:
-    document = read_yaml(path or Path(str(files("threatloom.catalog").joinpath("data", "end-of-life.yaml"))))
+    from threatloom.catalog.snapshot import builtin_files, data_dir
+
+    document = read_yaml(path) if path is not None else builtin_files().document(data_dir() / "end-of-life.yaml")
     try:
         return EndOfLife(EndOfLifeFile.model_validate(document.data))
     except ValidationError as exc:
