@@ -70,7 +70,7 @@ class Strict(BaseModel):
     """Base of every section: unknown keys are errors and loaded models never change."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              use_enum_values=False)
+                              use_enum_values=False, defer_build=True)
 
 
 class Objective(Strict):
