@@ -24,7 +24,7 @@ def schema_of(name: str) -> type[BaseModel]:
 
 def test_the_committed_snapshot_is_current() -> None:
     assert (data_dir() / SNAPSHOT_NAME).read_bytes() == snapshot_bytes(data_dir()), \
-        "the built-in catalog changed: run `python -m threatloom.catalog.snapshot` and commit builtin.json"
+        "the built-in catalog changed: run `.venv/bin/python scripts/snapshot_catalog.py` and commit builtin.json"
 
 
 @pytest.mark.parametrize("name", BUILTIN)

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
-from threatloom.catalog.snapshot import builtin_files, data_dir
+from threatloom.catalog.snapshot import builtin_document, builtin_files, data_dir
 from threatloom.collector import collector_paused
 from threatloom.engine.conditions import ConditionError, Predicate, compile_condition
 from threatloom.engine.guards import Guard, both, guard_of, types_guard
@@ -70,7 +70,7 @@ def _validate(document: YamlDocument, cls: type[BaseModel]) -> Any:
 
 
 def load_controls(path: Path | None = None) -> dict[str, CatalogControl]:
-    document = read_yaml(path) if path is not None else builtin_files().document(data_dir() / "controls.yaml")
+    document = read_yaml(path) if path is not None else builtin_document("controls.yaml")
     parsed: ControlFile = _validate(document, ControlFile)
     controls: dict[str, CatalogControl] = {}
     problems = []

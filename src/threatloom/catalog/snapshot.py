@@ -6,7 +6,7 @@ beside the SHA-256 of the text it was made from. A file whose text no longer mat
 checkout) is read from its YAML, so a stale snapshot costs time, never correctness. Positions are not
 in the snapshot: a document asked where something is parses its YAML then.
 
-    python -m threatloom.catalog.snapshot      # rewrite the snapshot after editing the built-in files
+    .venv/bin/python scripts/snapshot_catalog.py    # rewrite it after editing the built-in files
 
 A test fails while the committed snapshot is stale.
 """
@@ -77,6 +77,11 @@ def builtin_files() -> BuiltinFiles:
     return BuiltinFiles(data_dir())
 
 
+def builtin_document(name: str) -> YamlDocument:
+    """One of the built-in files (`controls.yaml`, `rules/spoofing.yaml`...)."""
+    return builtin_files().document(data_dir() / name)
+
+
 def snapshot_bytes(folder: Path) -> bytes:
     """The snapshot of every YAML file under `folder`, as it should be written."""
     entries = {}
@@ -88,13 +93,8 @@ def snapshot_bytes(folder: Path) -> bytes:
     return orjson.dumps({"format": SNAPSHOT_FORMAT, "files": entries}) + b"\n"
 
 
-def main() -> None:
+def write_snapshot() -> Path:
+    """Rewrite the package's snapshot from its YAML files; the file written."""
     from threatloom.atomic import write_bytes
 
-    target = data_dir() / SNAPSHOT_NAME
-    write_bytes(target, snapshot_bytes(data_dir()))
-    print(f"wrote {target}")
-
-
-if __name__ == "__main__":
-    main()
+    return write_bytes(data_dir() / SNAPSHOT_NAME, snapshot_bytes(data_dir()))

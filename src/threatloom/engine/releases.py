@@ -79,9 +79,9 @@ def _same_release(word: str, release: str) -> bool:
 
 
 def load_end_of_life(path: Path | None = None) -> EndOfLife:
-    from threatloom.catalog.snapshot import builtin_files, data_dir
+    from threatloom.catalog.snapshot import builtin_document
 
-    document = read_yaml(path) if path is not None else builtin_files().document(data_dir() / "end-of-life.yaml")
+    document = read_yaml(path) if path is not None else builtin_document("end-of-life.yaml")
     try:
         return EndOfLife(EndOfLifeFile.model_validate(document.data))
     except ValidationError as exc:
