@@ -155,6 +155,11 @@ def test_section_examples_together_form_a_valid_model() -> None:
                                                         "components", "flows", "controls", "decisions", "threats",
                                                         "reviews", "notes"}
     assert len(model.components) >= 3
+    from threatloom.engine import analyse
+
+    # each example decision names a threat the examples really have (an element rule's ID on an element)
+    unmatched = [p.message for p in analyse(model).unmatched_decisions]
+    assert unmatched == []
 
 
 def test_editor_settings_are_named_exactly() -> None:
