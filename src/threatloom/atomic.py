@@ -57,6 +57,14 @@ def keep_inputs(paths: Iterable[str | Path]) -> None:
             _kept.add((found.st_dev, found.st_ino))
 
 
+def refuse_inputs(paths: Iterable[str | Path]) -> None:
+    """InputOverwriteError for the first of `paths` that is a kept input: a command that writes several
+    files checks them all before it writes the first."""
+    for path in paths:
+        if _kept and _is_kept(Path(path)):
+            raise InputOverwriteError(Path(path))
+
+
 def release_inputs() -> None:
     _kept.clear()
 

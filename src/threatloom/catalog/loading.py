@@ -6,6 +6,7 @@ raised together as one InputError with file:line:column locations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -149,6 +150,7 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
         except ConditionError as exc:
             problems.append(exc.problem)
             continue
+        problems.extend(_placeholder_problems(rule, path, document))
         for j, control in enumerate(rule.controls):
             if control not in catalog.controls:
                 import difflib
@@ -167,6 +169,28 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
         catalog.rules[rule.id] = compiled
     if problems:
         raise InputError(problems)
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+PLACEHOLDERS = {"element": ("target",), "interaction": ("target", "source", "destination")}
+
+
+def _placeholder_problems(rule: Rule, path: tuple[Any, ...], document: YamlDocument) -> list[Problem]:
+    """A `{name}` in a title or description that no threat fills in would be shown as it is written."""
+    allowed = PLACEHOLDERS[rule.applies_to]
+    problems = []
+    for part in ("title", "description"):
+        for name in _PLACEHOLDER.findall(getattr(rule, part)):
+            if name not in allowed:
+                import difflib
+
+                close = difflib.get_close_matches(name, allowed, 1, 0.6)
+                offered = ", ".join("{" + a + "}" for a in allowed[:-1]) + (" or " if len(allowed) > 1 else "") \
+                    + "{" + allowed[-1] + "}"
+                hint = f"did you mean {{{close[0]}}}?" if close else f"{rule.applies_to} rules may use {offered}"
+                problems.append(Problem(document.locate((*path, part)), f"unknown placeholder {{{name}}} in the "
+                                        f"{part}", hint, "unknown-placeholder"))
+    return problems
 
 
 def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin: bool) -> CompiledRule:

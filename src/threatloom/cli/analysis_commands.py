@@ -53,15 +53,17 @@ def analyze(
     rules: RulesOpt = None,
 ) -> None:
     """Find and rank threats; write threats.json and threats.csv and print a summary."""
-    from threatloom.atomic import write_chunks
+    from threatloom.atomic import refuse_inputs, write_chunks
     from threatloom.render.analysis_csv import render_csv_rows
     from threatloom.render.analysis_json import render_json_chunks
 
     if output.exists() and not output.is_dir():
         fail(f"{output} is a file", "give a folder with -o")
     loaded, analysis = load_model_and_analyse(model, rules)
-    write_chunks(output / "threats.json", render_json_chunks(analysis))
-    write_chunks(output / "threats.csv", render_csv_rows(analysis))
+    written = (output / "threats.json", output / "threats.csv")
+    refuse_inputs(written)  # neither file is written if either would replace an input
+    write_chunks(written[0], render_json_chunks(analysis))
+    write_chunks(written[1], render_csv_rows(analysis))
     print_summary(analysis, loaded)
     print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems))
     console().print(f"wrote {output / 'threats.json'} and {output / 'threats.csv'}")

@@ -18,7 +18,15 @@ from xml.etree.ElementTree import Element, ParseError
 import yaml
 
 from threatloom.errors import InputError, Problem, SourceLocation, single_problem
-from threatloom.model.yamlsource import MAX_ALIAS_VALUES, MAX_DEPTH, YamlDocument, parse_yaml
+from threatloom.model.yamlsource import (
+    CONTROL_CHARACTER,
+    MAX_ALIAS_VALUES,
+    MAX_DEPTH,
+    MAX_NUMBER_CHARS,
+    YamlDocument,
+    parse_yaml,
+    read_bounded,
+)
 
 MAX_IMPORT_BYTES = 32 * 1024 * 1024
 Syntax = Literal["json", "yaml", "xml"]
@@ -59,7 +67,10 @@ class ForeignDocument:
             try:
                 self._positions = parse_foreign_yaml(self.text, self.display)
             except InputError:
-                return SourceLocation(self.display)
+                try:  # the node tree is all a position needs, whatever the values hold
+                    self._positions = parse_yaml(self.text, self.display, keep_problems=True)
+                except InputError:
+                    return SourceLocation(self.display)
         return self._positions.locate(keys)
 
     def problem(self, keys: tuple[Key, ...], message: str, hint: str = "", code: str = "import") -> Problem:
@@ -99,23 +110,21 @@ class ForeignDocument:
 def read_foreign(path: Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> ForeignDocument:
     """Read and parse the file at `path`; its syntax is told by its first characters."""
     display = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise single_problem(display, f"cannot read the file: {exc.strerror}",
-                             "check the path and its permissions", code="io") from exc
-    if not path.is_file():
-        raise single_problem(display, "not a file", "give the path of the file to import", code="io")
-    if size > max_bytes:
-        raise single_problem(display, f"file is {size:,} bytes, over the import limit of {max_bytes:,}",
-                             "is this the right file? threat models are far smaller", code="too-large")
-    raw = path.read_bytes()
+    raw = read_bounded(path, display, max_bytes, "is this the right file? threat models are far smaller",
+                       "give the path of the file to import", "the import limit")
     text = _decode(raw, display)
     start = text.lstrip()[:1]
     if start == "<":
         return ForeignDocument(path, "xml", _parse_xml(raw, display), text)
     if start in ("{", "["):
-        return ForeignDocument(path, "json", _parse_json(text, display), text)
+        document = ForeignDocument(path, "json", _parse_json(text, display), text)
+        control = _first_control_character(document.data)
+        if control is not None:  # YAML text is checked by its reader; JSON escapes can hide them too
+            keys, character = control
+            raise document.error(keys, f"text holds the control character U+{ord(character):04X}",
+                                 "remove it from the file: imported text is shown in terminals and reports, "
+                                 "where such characters can rewrite the screen", "import-control")
+        return document
     parsed = parse_foreign_yaml(text, display)
     return ForeignDocument(path, "yaml", parsed.data, text, parsed)
 
@@ -138,7 +147,14 @@ def _decode(raw: bytes, display: str) -> str:
 
 def _parse_json(text: str, display: str) -> Any:
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int)
+    except _NumberTooLongError as exc:
+        at = text.find(exc.digits)
+        line = text.count("\n", 0, at) + 1
+        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        raise single_problem(display, f"a number of {len(exc.digits):,} digits, too large for any field",
+                             "the file does not follow the format; export it again from its tool", line, column,
+                             code="json-number") from exc
     except json.JSONDecodeError as exc:
         raise single_problem(display, f"JSON syntax error: {exc.msg}",
                              "the file is truncated or not JSON; export it again from its tool",
@@ -152,6 +168,41 @@ def _parse_json(text: str, display: str) -> Any:
         raise single_problem(display, f"JSON nested deeper than {MAX_DEPTH} levels", "flatten the structure",
                              code="too-deep")
     return data
+
+
+class _NumberTooLongError(ValueError):
+    def __init__(self, digits: str) -> None:
+        super().__init__(digits[:20])
+        self.digits = digits
+
+
+def _bounded_int(digits: str) -> int:
+    """A whole number of JSON; one longer than any field takes is refused before Python converts it (past
+    4,300 digits the conversion itself fails, and it grows quadratically before that)."""
+    if len(digits) > MAX_NUMBER_CHARS:
+        raise _NumberTooLongError(digits)
+    return int(digits)
+
+
+def _first_control_character(data: Any) -> tuple[tuple[Key, ...], str] | None:
+    """The path to the first string (key or value, in the file's order) holding a control character, and
+    that character."""
+    stack: list[tuple[Any, tuple[Key, ...]]] = [(data, ())]
+    while stack:
+        value, keys = stack.pop()
+        if isinstance(value, str):
+            found = CONTROL_CHARACTER.search(value)
+            if found:
+                return keys, found.group()
+        elif isinstance(value, dict):
+            for key in value:
+                found = CONTROL_CHARACTER.search(key)
+                if found:
+                    return (*keys, key), found.group()
+            stack.extend(reversed([(item, (*keys, key)) for key, item in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(item, (*keys, i)) for i, item in enumerate(value)]))
+    return None
 
 
 def _no_constant(name: str) -> Any:

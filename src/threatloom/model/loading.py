@@ -200,9 +200,11 @@ def _check_version(document: YamlDocument, problems: list[Problem]) -> bool:
         problems.append(Problem(document.locate(()), "missing `threatloom:` format version",
                                 f"add `threatloom: {FORMAT_VERSION}` as the first line", "version"))
     elif version != FORMAT_VERSION:
-        problems.append(Problem(document.locate(("threatloom",)),
-                                f"unsupported format version {version!r}",
-                                f"this threatloom reads version {FORMAT_VERSION}", "version"))
+        quoted = isinstance(version, str) and version.strip() == str(FORMAT_VERSION)
+        hint = (f"write the number without quotes: `threatloom: {FORMAT_VERSION}`" if quoted
+                else f"this threatloom reads version {FORMAT_VERSION}")
+        problems.append(Problem(document.locate(("threatloom",)), f"unsupported format version {version!r}",
+                                hint, "version"))
     else:
         return True
     return False
@@ -222,6 +224,10 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
     for i, name in enumerate(value):
         target = (doc_path.parent / name).resolve()
         where = document.locate(("include", i))
+        if not name.strip():
+            problems.append(Problem(where, "an empty path in `include`", "name a file, or remove the entry",
+                                    "include-missing"))
+            continue
         refusal = files_root.refusal(target) if files_root is not None else None
         if refusal is not None:
             problems.append(Problem(where, f"included file {name!r} {refusal}",
@@ -236,6 +242,10 @@ def _included(document: YamlDocument, doc_path: Path | None, value: Any, seen: d
             problems.append(Problem(where, f"included path {name!r} is a folder", "include each file of it by "
                                     "name, e.g. `include: [parts/zones.yaml, parts/services.yaml]`",
                                     "include-missing"))
+            continue
+        if target.exists() and not target.is_file():
+            problems.append(Problem(where, f"included path {name!r} is not a regular file (a pipe, a device or "
+                                    "a socket)", "include files saved on disk", "include-missing"))
             continue
         if not target.is_file():
             # a suggestion only when it is close: any .yaml file beside it is no help

@@ -23,6 +23,7 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
     from threatloom.model.schema import Model
 
     root_model = root or Model
+    whole = "the model" if root_model is Model else "the file"  # a rule, controls or end-of-life file
     problems: list[Problem] = []
     for error in exc.errors(include_url=False):
         loc = clean_loc(error["loc"])
@@ -38,7 +39,7 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
             problems.append(Problem(locate(loc, at_key=True), f"unknown key {key!r} in {where}", hint,
                                     "unknown-key", path=dotted))
         elif kind == "missing":
-            parent = _dotted(loc[:-1]) or "the model"
+            parent = _dotted(loc[:-1]) or whole
             problems.append(Problem(locate(loc[:-1]), f"{parent} is missing required key {loc[-1]!r}",
                                     f"add `{loc[-1]}:`", "missing-key", path=dotted))
         elif kind == "enum":
@@ -59,8 +60,8 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
                                     "bad-value", path=_dotted(at)))
         else:
             message, hint = _wording(kind, error)
-            problems.append(Problem(locate(loc), f"{dotted or 'model'}: {message}", hint, "bad-value",
-                                    path=dotted))
+            shown = dotted or whole.removeprefix("the ")
+            problems.append(Problem(locate(loc), f"{shown}: {message}", hint, "bad-value", path=dotted))
     return problems
 
 
@@ -128,10 +129,19 @@ def _wording(kind: str, error: Any) -> tuple[str, str]:
         return f"expected a whole number, got {_kind(given)}", "write a whole number, e.g. 3"
     if kind in ("float_parsing", "float_type"):
         return f"expected a number, got {_kind(given)}", "write a number, e.g. 1200.50"
+    if kind == "literal_error":
+        return f"{_shown(given)} is not an allowed value", f"allowed: {ctx.get('expected', '')}"
+    if kind == "finite_number":
+        return f"{_shown(given)} is not a finite number", "write an ordinary number, e.g. 1200.50"
     if kind in ("bool_parsing", "bool_type"):
         return f"expected true or false, got {_kind(given)}", "write true or false"
     if kind == "string_type":
-        hint = "quote it, e.g. \"5.1\"" if isinstance(given, int | float) else "write text"
+        if isinstance(given, bool):  # YAML reads yes, no, on, off, true and false as booleans
+            hint = "quote it, e.g. \"yes\" or \"on\""
+        elif isinstance(given, int | float):
+            hint = f"quote it, e.g. \"{given}\""
+        else:
+            hint = "write text"
         return f"expected text, got {_kind(given)}", hint
     if kind in ("tuple_type", "list_type"):
         return f"expected a list, got {_kind(given)}", "write a list, e.g. `[a, b]` or one `- item` per line"
@@ -188,7 +198,7 @@ def _class_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[Any] | None:
 def _fields_at(root: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     cls = _class_at(root, loc)
     if cls is not None and issubclass(cls, BaseModel):
-        return list(cls.model_fields)
+        return [f.alias or name for name, f in cls.model_fields.items()]  # as written: `threatloom-rules`
     return []
 
 

@@ -71,8 +71,9 @@ class Strict(BaseModel):
 
     # validators are built on first use: the model's own includes every section's, so building each
     # section's at import was 30 ms of start-up spent on validators nothing calls
+    # numbers are finite: `1e999` (text to YAML, a float to pydantic) would otherwise become infinity
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True,
-                              use_enum_values=False, defer_build=True)
+                              use_enum_values=False, defer_build=True, allow_inf_nan=False)
 
 
 class Objective(Strict):

@@ -8,6 +8,9 @@ is kept so that any later error can be located by its path without storing a pos
 from __future__ import annotations
 
 import math
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,13 +22,16 @@ from threatloom.errors import InputError, Problem, SourceLocation, single_proble
 
 try:  # libyaml's composer is an order of magnitude faster; fall back to pure Python where absent
     _Loader: Any = yaml.CSafeLoader
+    _LIBYAML = True
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
+    _LIBYAML = False
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_NODES = 8_000_000
 MAX_ALIAS_VALUES = 100_000  # values reached again through aliases: stops "billion laughs" early
+MAX_NUMBER_CHARS = 64  # no field takes a longer number; Python's int() fails past 4,300 digits anyway
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -40,6 +46,8 @@ _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
 _ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode
 
 _scalar_constructor = yaml.constructor.SafeConstructor()
+# C0 and C1 controls and DEL; tabs and line breaks are ordinary text
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -80,19 +88,7 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES, keep_problems: boo
     are kept in `document.problems` instead of raised, so a caller can report them with later ones.
     """
     display = str(path) if display is None else display
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise single_problem(display, f"cannot read the file: {exc.strerror}",
-                             "check the path and its permissions", code="io") from exc
-    if size > max_bytes:
-        raise single_problem(display, f"file is {size:,} bytes, over the limit of {max_bytes:,}",
-                             "split the model with `include:`", code="too-large")
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise single_problem(display, f"cannot read the file: {exc.strerror}",
-                             "check the path and its permissions", code="io") from exc
+    raw = read_bounded(path, display, max_bytes, "split the model with `include:`")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -102,6 +98,43 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES, keep_problems: boo
         raise single_problem(display, f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded",
                              "save the file as UTF-8", line, column, code="encoding") from exc
     return parse_yaml(text, display, keep_problems=keep_problems)
+
+
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+                (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def read_bounded(path: Path, display: str, max_bytes: int, too_large_hint: str,
+                 not_a_file_hint: str = "give the path of a file saved on disk", limit: str = "the limit") -> bytes:
+    """The bytes of the regular file at `path`, at most `max_bytes` of them; InputError otherwise.
+
+    A pipe, a device or a socket is refused before anything is read (`/dev/zero` never ends, a pipe may
+    never open), and the bound holds while reading too, should the file grow after its size was checked.
+    """
+    try:
+        # non-blocking, so that opening a named pipe with no writer returns instead of waiting forever
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise single_problem(display, f"cannot read the file: {exc.strerror}",
+                             "check the path and its permissions", code="io") from exc
+    found = os.fstat(fd)
+    if not stat.S_ISREG(found.st_mode):
+        os.close(fd)
+        kind = next((name for test, name in _NOT_REGULAR if test(found.st_mode)), "not a regular file")
+        raise single_problem(display, f"not a file: it is {kind}", not_a_file_hint, code="io")
+    with os.fdopen(fd, "rb") as handle:
+        if found.st_size > max_bytes:
+            raise single_problem(display, f"file is {found.st_size:,} bytes, over {limit} of {max_bytes:,}",
+                                 too_large_hint, code="too-large")
+        try:
+            raw = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise single_problem(display, f"cannot read the file: {exc.strerror}",
+                                 "check the path and its permissions", code="io") from exc
+    if len(raw) > max_bytes:
+        raise single_problem(display, f"file grew over {limit} of {max_bytes:,} bytes while it was read",
+                             too_large_hint, code="too-large")
+    return raw
 
 
 def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlDocument:
@@ -121,6 +154,16 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
                                  line, column, code="too-deep") from exc
         message, hint = _syntax_wording(problem, exc.context, exc.context_mark, _char_at(text, line, column))
         raise single_problem(display, message, hint, line, column, code="yaml-syntax") from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, written raw
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        # libyaml counts bytes of UTF-8, the pure-Python reader characters
+        before = text.encode("utf-8")[:exc.position].decode("utf-8", "ignore") if _LIBYAML else \
+            text[:exc.position]
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        raise single_problem(display, f"the character U+{code:04X} is not allowed in YAML",
+                             "remove it; in double quotes, write `\\t` for a tab and `\\n` for a line break",
+                             line, column, code="yaml-syntax") from exc
     except yaml.YAMLError as exc:
         raise single_problem(display, f"YAML error: {exc}", code="yaml-syntax") from exc
     except RecursionError as exc:
@@ -134,7 +177,9 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
     root = nodes[0] if nodes else None
     document = YamlDocument(display, None, root)
     if root is not None:
-        document.data = _Converter(document).convert(root, 0)
+        # control characters can only come from escapes in double quotes: without a backslash in the
+        # text, no value needs looking at
+        document.data = _Converter(document, escapes="\\" in text).convert(root, 0)
     if document.problems and not keep_problems:
         raise InputError(document.problems)
     return document
@@ -224,8 +269,9 @@ class _Converter:
     loops of their collection rather than through a call of `convert` each.
     """
 
-    def __init__(self, document: YamlDocument) -> None:
+    def __init__(self, document: YamlDocument, *, escapes: bool = True) -> None:
         self.document = document
+        self.escapes = escapes
         self.visits = 0
         self.alias_values = 0
         self.seen: set[int] = set()
@@ -276,8 +322,17 @@ class _Converter:
         self._bound(node, depth, aliased)
         tag = node.tag
         if tag == _STR:
+            if self.escapes and CONTROL_CHARACTER.search(node.value):
+                self._control_character(node)
             return node.value
         return self._scalar(node)
+
+    def _control_character(self, node: yaml.ScalarNode) -> None:
+        found = CONTROL_CHARACTER.search(node.value)
+        assert found is not None
+        self._problem(node, f"text holds the control character U+{ord(found.group()):04X}",
+                      "remove the escape (`\\e`, `\\x..`, `\\u....`): model text is shown in terminals and "
+                      "reports, where such characters can rewrite the screen", "yaml-control")
 
     def _unsupported_tag(self, node: yaml.Node) -> None:
         shown = node.tag.replace("tag:yaml.org,2002:", "!!", 1)
@@ -320,6 +375,10 @@ class _Converter:
         if tag == _BOOL:
             return _scalar_constructor.construct_yaml_bool(node)
         if tag == _INT:
+            if len(node.value) > MAX_NUMBER_CHARS:
+                self._problem(node, f"a number of {len(node.value):,} characters, too large for any field",
+                              "write a smaller number, or quote it if it is text", "yaml-number")
+                return None
             return _scalar_constructor.construct_yaml_int(node)
         if tag == _FLOAT:
             value = _scalar_constructor.construct_yaml_float(node)
