@@ -143,3 +143,14 @@ def test_hints_name_what_was_written(tmp_path: Path) -> None:
     assert 'system.name: expected text, got `true` (quote it, e.g. "yes" or "on")' in err
     assert 'system.owner: expected text, got the number 123 (quote it, e.g. "123")' in err
     json.loads(run_cli("schema").stdout)  # the schema still builds with the finite-number setting
+
+
+def test_a_misspelt_section_is_the_only_error_reported(tmp_path: Path) -> None:
+    # its items missing, every flow's ends were unknown too: 74 errors buried the one that mattered
+    text = (EXAMPLES / "online-pharmacy" / "model.yaml").read_text(encoding="utf-8")
+    line = text.splitlines().index("components:") + 1
+    (tmp_path / "model.yaml").write_text(text.replace("\ncomponents:\n", "\ncomponets:\n"), encoding="utf-8")
+    err = refused(run_cli("validate", "model.yaml", cwd=tmp_path))
+    assert err.splitlines() == [
+        f"model.yaml:{line}:1: error: unknown key 'componets' in the top level (did you mean 'components'?)",
+        "1 error"]

@@ -120,7 +120,12 @@ def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem]
     try:
         model = checked = Model.model_validate(merged)
     except ValidationError as exc:
-        found.extend(_new_places(found, describe_validation_error(exc, origin.locate)))
+        described = describe_validation_error(exc, origin.locate)
+        found.extend(_new_places(found, described))
+        # a misspelt section (`componets:`) leaves every reference to its items unknown: those would bury
+        # the one error that matters, so references wait until the sections are right
+        references = references and not any(p.code == "unknown-key" and p.path and "." not in p.path
+                                            and "[" not in p.path for p in described)
         if references:
             checked, repaired = salvage(merged, exc)
     if checked is not None and references:
