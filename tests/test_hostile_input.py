@@ -154,3 +154,12 @@ def test_a_misspelt_section_is_the_only_error_reported(tmp_path: Path) -> None:
     assert err.splitlines() == [
         f"model.yaml:{line}:1: error: unknown key 'componets' in the top level (did you mean 'components'?)",
         "1 error"]
+
+
+def test_a_rules_folder_without_rule_files_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "model.yaml").write_text(SMALL)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "notes.txt").write_text("not a rule\n")
+    refused(run_cli("analyze", "model.yaml", "--rules", "rules", "-o", "out", cwd=tmp_path),
+            "rules: error: no rule files (*.yaml, *.yml) in this folder")
+    assert not (tmp_path / "out").exists()

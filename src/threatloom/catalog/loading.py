@@ -91,7 +91,12 @@ def rule_files(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*.y*ml") if p.is_file()))
+            inside = sorted(p for p in path.rglob("*.y*ml") if p.is_file())
+            if not inside:  # a wrong folder would otherwise add no rules without a word
+                raise InputError([Problem(_loc(path), "no rule files (*.yaml, *.yml) in this folder",
+                                          "give the folder that holds the rule files, or a file itself",
+                                          "rules-missing")])
+            found.extend(inside)
         else:
             found.append(path)
     if len(found) > MAX_RULE_FILES:

@@ -96,13 +96,14 @@ def diagram(
     with _steps(3, f"drawing {output.name}") as advance:
         loaded, analysis = load_model_and_analyse(model, rules)
         advance(1)
+        elements = len(loaded.index.elements)
+        if zone is None and not overview and elements > OVERVIEW_ABOVE:
+            # said before drawing: Graphviz may take minutes over a few thousand elements
+            console(stderr=True).print(f"[dim]{elements} elements: for a readable drawing use --overview, or "
+                                       "--zone ZONE for one zone at a time[/dim]")
         with input_errors():
             drawing = render_diagram(build_diagram(loaded, analysis, zone=zone, overview=overview), output_format)
         advance(1)
         write_bytes(output, drawing)
         advance(1)
-    elements = len(loaded.index.elements)
-    if zone is None and not overview and elements > OVERVIEW_ABOVE:
-        console(stderr=True).print(f"[dim]{elements} elements: for a readable drawing use --overview, or "
-                                   "--zone ZONE for one zone at a time[/dim]")
     console().print(f"wrote {output}")
