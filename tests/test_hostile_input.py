@@ -163,3 +163,16 @@ def test_a_rules_folder_without_rule_files_is_an_error(tmp_path: Path) -> None:
     refused(run_cli("analyze", "model.yaml", "--rules", "rules", "-o", "out", cwd=tmp_path),
             "rules: error: no rule files (*.yaml, *.yml) in this folder")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_unclosed_quote_is_named_where_it_was_opened(tmp_path: Path) -> None:
+    # YAML reports the runaway text where it ends, at the next quote: here three lines below
+    (tmp_path / "m.yaml").write_text('threatloom: 1\nsystem:\n  name: "Shop\n  owner: me\nzones:\n'
+                                     '  - {id: z, name: "Z", trust: 1}\n')
+    refused(run_cli("validate", "m.yaml", cwd=tmp_path),
+            "m.yaml:6:20: error: YAML syntax error: did not find expected key",
+            "(the double quote opened at line 3, column 9 is not closed on its line, so the text runs on to here")
+    # a quoted value may span lines: an error elsewhere does not blame it
+    (tmp_path / "ok.yaml").write_text('threatloom: 1\nsystem:\n  name: "Shop\n    front"\n  owner: me: you\n')
+    err = refused(run_cli("validate", "ok.yaml", cwd=tmp_path), "ok.yaml:5:12: error: YAML syntax error")
+    assert "double quote opened" not in err

@@ -153,6 +153,10 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
             raise single_problem(display, "YAML nested too deeply", f"keep nesting under {MAX_DEPTH} levels",
                                  line, column, code="too-deep") from exc
         message, hint = _syntax_wording(problem, exc.context, exc.context_mark, _char_at(text, line, column))
+        opened = _unclosed_quote(text, line, column)
+        if opened is not None and "quoted scalar" not in str(exc.context):
+            hint = (f"the double quote opened at line {opened[0]}, column {opened[1]} is not closed on its "
+                    "line, so the text runs on to here: close it")
         raise single_problem(display, message, hint, line, column, code="yaml-syntax") from exc
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, written raw
         code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
@@ -203,6 +207,28 @@ def _syntax_wording(problem: str, context: str | None, context_mark: Any, char: 
     if "mapping values are not allowed" in problem:
         return message, "a `: ` starts a new key here: check the indentation, or quote text that contains `: `"
     return message, "check indentation, quoting and the `:` after each key"
+
+
+def _unclosed_quote(text: str, line: int, column: int, look_back: int = 400) -> tuple[int, int] | None:
+    """Line and column of the last double quote before `line` left open on its own line, when the error
+    at `line`, `column` comes just after a double quote on that line: where a runaway quoted text ends,
+    at the quote meant to open the next one, and YAML finds what follows it makes no sense.
+
+    A double-quoted value may span lines, so this is only a likely cause, and said only when the error's
+    own line fits the pattern."""
+    rows = text.split("\n", line)
+    if line > len(rows) or '"' not in rows[line - 1][:max(0, column - 1)]:
+        return None
+    rows = rows[:line - 1]
+    for number in range(len(rows), max(0, len(rows) - look_back), -1):
+        row = rows[number - 1]
+        quotes = [i for i, ch in enumerate(row) if ch == '"' and (i == 0 or row[i - 1] != "\\")]
+        comment = row.find(" #")
+        if comment >= 0 and (not quotes or comment > quotes[-1]):
+            quotes = [i for i in quotes if i < comment]
+        if len(quotes) % 2:
+            return number, quotes[-1] + 1
+    return None
 
 
 def _char_at(text: str, line: int, column: int) -> str:
