@@ -176,3 +176,17 @@ def test_an_unclosed_quote_is_named_where_it_was_opened(tmp_path: Path) -> None:
     (tmp_path / "ok.yaml").write_text('threatloom: 1\nsystem:\n  name: "Shop\n    front"\n  owner: me: you\n')
     err = refused(run_cli("validate", "ok.yaml", cwd=tmp_path), "ok.yaml:5:12: error: YAML syntax error")
     assert "double quote opened" not in err
+
+
+def test_validate_warns_of_a_decision_that_can_match_nothing(tmp_path: Path) -> None:
+    source = EXAMPLES / "online-pharmacy" / "model.yaml"
+    assert run_cli("validate", "--strict", str(source)).returncode == 0
+    text = source.read_text(encoding="utf-8")
+    assert "threat: TL-R001@admin-console" in text
+    (tmp_path / "model.yaml").write_text(text.replace("threat: TL-R001@admin-console", "threat: TL-R001@admin-consol")
+                                         .replace("threat: MT-", "threat: MT-X", 1), encoding="utf-8")
+    result = run_cli("validate", "--strict", "model.yaml", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert ("warning: decision for 'TL-R001@admin-consol' names 'admin-consol', which is no element or flow of "
+            "the model, so it can match no threat (did you mean 'admin-console'?)") in result.stderr
+    assert "names 'MT-X" in result.stderr and "which is no hand-written threat of the model" in result.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 from collections.abc import Iterator
 
 from threatloom.errors import Problem
@@ -96,6 +97,31 @@ def _warnings(model: Model) -> Iterator[Problem]:
             yield _warn(model, f"decisions/{i}", "accept-no-justification",
                         f"acceptance of {decision.threat!r} gives no justification",
                         "say why the risk is acceptable")
+    yield from _decisions_on_nothing(model)
+
+
+def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
+    """Decisions whose threat ID (no wildcard) names an element, a flow or a hand-written threat the model
+    does not have: they can match no threat. `analyze` says so too; this says it without analysing."""
+    index = model.index
+    targets = [*index.elements, *index.flows]
+    manual = [t.id for t in model.threats]
+    for i, decision in enumerate(model.decisions):
+        threat_id = decision.threat
+        if "*" in threat_id or "?" in threat_id:
+            continue
+        rule, _, rest = threat_id.partition("@")
+        names, known = (rest.split("@"), targets) if rest else ([rule], manual)
+        for name in names:
+            if name in index.elements or name in index.flows or (not rest and name in manual):
+                continue
+            close = difflib.get_close_matches(name, known, 1, 0.6)
+            what = "element or flow" if rest else "hand-written threat"
+            yield _warn(model, f"decisions/{i}", "decision-unknown-target",
+                        f"decision for {threat_id!r} names {name!r}, which is no {what} of the model, so it "
+                        "can match no threat", f"did you mean {close[0]!r}?" if close else
+                        "take the threat's ID from threats.json or the report")
+            break
 
 
 def _zone_has_elements(model: Model, zone_id: str, populated: set[str]) -> bool:
