@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import CLI, EXAMPLES, run_cli
+from threatloom.errors import InputError
+from threatloom.model.yamlsource import MAX_FILE_BYTES, read_bounded
 
 SMALL = "threatloom: 1\nsystem: {name: Shop}\n"
 TD_FIXTURE = Path(__file__).parent / "interop" / "fixtures" / "threat-dragon" / "edge-cases.json"
@@ -34,10 +38,24 @@ def test_a_device_is_refused_before_it_is_read(tmp_path: Path, command: list[str
     refused(result, "/dev/zero: error: not a file: it is a device")
 
 
-def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path) -> None:
+def test_a_pipe_is_read_within_the_bound_and_never_waited_for(tmp_path: Path) -> None:
     pipe = tmp_path / "model.yaml"
-    os.mkfifo(pipe)
-    refused(run_cli("validate", str(pipe)), f"{pipe}: error: not a file: it is a named pipe")
+    os.mkfifo(pipe)  # no writer: reading ends at once instead of hanging
+    refused(run_cli("validate", str(pipe)), f"{pipe}: error: a model must be a mapping of sections")
+    model = (EXAMPLES / "online-pharmacy" / "model.yaml").read_text(encoding="utf-8")
+    piped = subprocess.run([CLI, "validate", "/dev/stdin"], input=model, capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert piped.returncode == 0 and "/dev/stdin: valid (20 components" in piped.stdout, piped.stderr
+    pipeline = f"yes a | head -c {MAX_FILE_BYTES + 10} | {shlex.quote(CLI)} validate /dev/stdin"
+    endless = subprocess.run(pipeline, shell=True, capture_output=True, text=True, timeout=300, check=False)
+    refused(endless, f"/dev/stdin: error: more than {MAX_FILE_BYTES:,} bytes to read, over the limit")
+
+
+def test_the_bound_holds_for_a_file_larger_than_its_size_says() -> None:
+    # /proc files report a size of 0 whatever they hold
+    with pytest.raises(InputError) as caught:
+        read_bounded(Path("/proc/self/status"), "status", 10, "keep it short")
+    assert caught.value.problems[0].message == "more than 10 bytes to read, over the limit"
 
 
 def test_rule_files_and_includes_must_be_files(tmp_path: Path) -> None:
@@ -141,7 +159,7 @@ def test_hints_name_what_was_written(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("threatloom: 1\nsystem: {name: yes, owner: 123}\n")
     err = refused(run_cli("validate", "b.yaml", cwd=tmp_path))
     assert 'system.name: expected text, got `true` (quote it, e.g. "yes" or "on")' in err
-    assert 'system.owner: expected text, got the number 123 (quote it, e.g. "123")' in err
+    assert 'system.owner: expected text, got the number 123 (quote it, e.g. "5.1")' in err
     json.loads(run_cli("schema").stdout)  # the schema still builds with the finite-number setting
 
 
@@ -172,10 +190,12 @@ def test_an_unclosed_quote_is_named_where_it_was_opened(tmp_path: Path) -> None:
     refused(run_cli("validate", "m.yaml", cwd=tmp_path),
             "m.yaml:6:20: error: YAML syntax error: did not find expected key",
             "(the double quote opened at line 3, column 9 is not closed on its line, so the text runs on to here")
-    # a quoted value may span lines: an error elsewhere does not blame it
-    (tmp_path / "ok.yaml").write_text('threatloom: 1\nsystem:\n  name: "Shop\n    front"\n  owner: me: you\n')
-    err = refused(run_cli("validate", "ok.yaml", cwd=tmp_path), "ok.yaml:5:12: error: YAML syntax error")
-    assert "double quote opened" not in err
+    # a quote that is closed, escaped or inside single quotes is not blamed for an error after a quote
+    for name, value in {"escaped.yaml": '"C:\\\\"', "single.yaml": "'a 5\" disk'",
+                        "spanning.yaml": '"Shop\n    front"'}.items():
+        (tmp_path / name).write_text(f'threatloom: 1\nsystem:\n  name: {value}\n  owner: "me" x\n')
+        err = refused(run_cli("validate", name, cwd=tmp_path), "error: YAML syntax error: did not find expected key")
+        assert "double quote opened" not in err and "check indentation, quoting" in err, (name, err)
 
 
 def test_validate_warns_of_a_decision_that_can_match_nothing(tmp_path: Path) -> None:
@@ -190,3 +210,62 @@ def test_validate_warns_of_a_decision_that_can_match_nothing(tmp_path: Path) -> 
     assert ("warning: decision for 'TL-R001@admin-consol' names 'admin-consol', which is no element or flow of "
             "the model, so it can match no threat (did you mean 'admin-console'?)") in result.stderr
     assert "names 'MT-X" in result.stderr and "which is no hand-written threat of the model" in result.stderr
+
+
+def test_control_characters_in_an_imported_xml_file_are_refused(tmp_path: Path) -> None:
+    source = (Path(__file__).parent / "interop" / "fixtures" / "mtmt" / "payments.tm7").read_text(encoding="utf-8")
+    text = source.replace("<a:Value>Spoofing</a:Value>", "<a:Value>Spoo&#x9b;fing</a:Value>", 1)
+    assert text != source
+    (tmp_path / "m.tm7").write_text(text, encoding="utf-8")
+    refused(run_cli("import", "m.tm7", "-o", "out.yaml", cwd=tmp_path),
+            "m.tm7: error: text in <Value> holds the control character U+009B")
+
+
+def test_a_model_rules_folder_without_rule_files_is_located_with_the_other_problems(tmp_path: Path) -> None:
+    (tmp_path / "emptyrules").mkdir()
+    (tmp_path / "model.yaml").write_text(SMALL + "rules: [emptyrules, missing.yaml]\n")
+    err = refused(run_cli("analyze", "model.yaml", "-o", "out", cwd=tmp_path))
+    assert "model.yaml:3:9: error: no rule files (*.yaml, *.yml) in the folder 'emptyrules'" in err
+    assert "model.yaml:3:21: error: rule file or folder 'missing.yaml' not found" in err
+
+
+def test_analyze_writes_nothing_when_one_output_is_a_folder(tmp_path: Path) -> None:
+    (tmp_path / "model.yaml").write_text(SMALL)
+    (tmp_path / "out" / "threats.csv").mkdir(parents=True)
+    refused(run_cli("analyze", "model.yaml", "-o", "out", cwd=tmp_path), "out/threats.csv is a folder, not a file")
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["threats.csv"]
+
+
+def test_an_unrelated_unknown_key_keeps_the_reference_errors(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(SMALL + "owner: Ana\ncomponents:\n  - {id: web, name: W, type: process}\n"
+                                     "flows:\n  - {id: f, name: F, source: web, destination: databse}\n")
+    err = refused(run_cli("validate", "m.yaml", cwd=tmp_path), "m.yaml:3:1: error: unknown key 'owner'")
+    assert "m.yaml:7:48: error: unknown element 'databse'" in err
+
+
+def test_braces_that_are_no_placeholder_are_text_and_detection_names_the_target(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "r.yaml").write_text(
+        "threatloom-rules: 1\nrules:\n  - id: ACME-L001\n    title: '${jndi:ldap://x/a} in a header reaches {target}'\n"
+        "    description: 'Templates such as {{7*7}} or {\"role\": \"admin\"} and {} reach {target}.'\n"
+        "    category: tampering\n    applies_to: element\n    when: {kind: web-application}\n"
+        "    detection: 'Alert on JNDI lookups in the logs of {target}.'\n"
+        "    controls: [C-INPUT-VALIDATION, C-WAF, C-PATCH-MGMT]\n")
+    (tmp_path / "model.yaml").write_text(SMALL + "components:\n  - {id: shop, name: Shop front, type: process, "
+                                         "kind: web-application}\n")
+    result = run_cli("analyze", "model.yaml", "--rules", "rules", "-o", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    threat = next(t for t in json.loads((tmp_path / "out" / "threats.json").read_text())["threats"]
+                  if t["rule"] == "ACME-L001")
+    assert threat["title"] == "${jndi:ldap://x/a} in a header reaches Shop front"
+    assert threat["description"] == 'Templates such as {{7*7}} or {"role": "admin"} and {} reach Shop front.'
+    assert threat["detection"] == "Alert on JNDI lookups in the logs of Shop front."
+
+
+def test_a_decision_naming_two_targets_is_warned_of(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(SMALL + "components:\n  - {id: a, name: A, type: process}\n"
+                                     "  - {id: b, name: B, type: process}\n"
+                                     "decisions:\n  - {threat: TL-T002@a@b, treatment: reduce}\n")
+    result = run_cli("validate", "--strict", "m.yaml", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "decision for 'TL-T002@a@b' names more than one target, so it can match no threat" in result.stderr

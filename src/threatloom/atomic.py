@@ -57,12 +57,14 @@ def keep_inputs(paths: Iterable[str | Path]) -> None:
             _kept.add((found.st_dev, found.st_ino))
 
 
-def refuse_inputs(paths: Iterable[str | Path]) -> None:
-    """InputOverwriteError for the first of `paths` that is a kept input: a command that writes several
-    files checks them all before it writes the first."""
-    for path in paths:
-        if _kept and _is_kept(Path(path)):
-            raise InputOverwriteError(Path(path))
+def check_outputs(paths: Iterable[str | Path]) -> None:
+    """The error a write to one of `paths` would meet at once (it is a kept input, or a folder), raised
+    now: a command that writes several files checks them all before it writes the first."""
+    for path in map(Path, paths):
+        if _kept and _is_kept(path):
+            raise InputOverwriteError(path)
+        if path.is_dir():
+            raise OutputError(f"{path} is a folder, not a file")
 
 
 def release_inputs() -> None:

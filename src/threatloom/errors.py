@@ -77,3 +77,8 @@ def single_problem(file: str | Path, message: str, hint: str = "", line: int = 0
                    code: str = "invalid") -> InputError:
     """An InputError with a single problem, for failures that stop reading at once."""
     return InputError([Problem(SourceLocation(str(file), line, column), message, hint, code)])
+
+
+def line_and_column(text: str, offset: int) -> tuple[int, int]:
+    """The 1-based line and column of the character at `offset` in `text`."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1

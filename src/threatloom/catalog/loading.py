@@ -176,15 +176,17 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
         raise InputError(problems)
 
 
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+# a placeholder is a lower-case word in braces: other braces (`${jndi:...}`, `{{7*7}}`, JSON) are text
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
 PLACEHOLDERS = {"element": ("target",), "interaction": ("target", "source", "destination")}
 
 
 def _placeholder_problems(rule: Rule, path: tuple[Any, ...], document: YamlDocument) -> list[Problem]:
-    """A `{name}` in a title or description that no threat fills in would be shown as it is written."""
+    """A `{name}` in a title, description or detection hint that no threat fills in would be shown as it
+    is written."""
     allowed = PLACEHOLDERS[rule.applies_to]
     problems = []
-    for part in ("title", "description"):
+    for part in ("title", "description", "detection"):
         for name in _PLACEHOLDER.findall(getattr(rule, part)):
             if name not in allowed:
                 import difflib

@@ -53,7 +53,7 @@ def analyze(
     rules: RulesOpt = None,
 ) -> None:
     """Find and rank threats; write threats.json and threats.csv and print a summary."""
-    from threatloom.atomic import refuse_inputs, write_chunks
+    from threatloom.atomic import check_outputs, write_chunks
     from threatloom.render.analysis_csv import render_csv_rows
     from threatloom.render.analysis_json import render_json_chunks
 
@@ -61,7 +61,7 @@ def analyze(
         fail(f"{output} is a file", "give a folder with -o")
     loaded, analysis = load_model_and_analyse(model, rules)
     written = (output / "threats.json", output / "threats.csv")
-    refuse_inputs(written)  # neither file is written if either would replace an input
+    check_outputs(written)  # neither file is written if either cannot be
     write_chunks(written[0], render_json_chunks(analysis))
     write_chunks(written[1], render_csv_rows(analysis))
     print_summary(analysis, loaded)

@@ -95,6 +95,9 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
         elif not path.exists():
             problems.append(Problem(where, f"rule file or folder {name!r} not found",
                                     "paths are relative to the model file", "rules-missing"))
+        elif path.is_dir() and not any(f.is_file() for f in path.rglob("*.y*ml")):
+            problems.append(Problem(where, f"no rule files (*.yaml, *.yml) in the folder {name!r}",
+                                    "name the folder that holds the rule files, or a file itself", "rules-missing"))
         elif path.is_dir():
             # a link inside a rules folder must not lead out of it either
             problems.extend(Problem(where, f"rule file {str(f)!r} in {name!r} {why}",
@@ -164,7 +167,7 @@ class _RuleParts:
     title: str
     description: str
     detection: str
-    names: tuple[str, ...]  # the placeholders (`{target}`...) its title or description use
+    names: tuple[str, ...]  # the placeholders (`{target}`...) its title, description or detection use
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +193,15 @@ def _rule_parts(compiled: CompiledRule, counts_at_callers: Callable[[str], bool]
     def adjustments(part: str, items: tuple[CompiledAdjustment, ...]) -> tuple[tuple[Predicate, float, Factor], ...]:
         return tuple((a.test, a.spec.by, Factor(part, a.spec.by, a.spec.because, "rule")) for a in items)
 
-    description = rule.description.strip()
+    description, detection = rule.description.strip(), rule.detection.strip()
     return _RuleParts(
         likelihood=adjustments("likelihood", compiled.likelihood), impact=adjustments("impact", compiled.impact),
         kind=ThreatKind(rule.category, affected(rule.category, rule.impact.affects)),
         attacker=needs_attacker(rule.category, rule.actor_skill),
         callers=tuple(c for c in rule.controls if counts_at_callers(c)),
-        title=rule.title, description=description, detection=rule.detection.strip(),
+        title=rule.title, description=description, detection=detection,
         names=tuple(n for n in ("target", "source", "destination")
-                    if "{" + n + "}" in rule.title or "{" + n + "}" in description))
+                    if any("{" + n + "}" in text for text in (rule.title, description, detection))))
 
 
 class _Analyser:
@@ -413,12 +416,13 @@ class _Analyser:
             factors += [f for f in rule_factors if f.part == "impact"]
         scored, cuts = self._score(likelihood, impact, factors, effects, owasp, kind)
         candidates = self._candidates(rule.controls, cuts.counted, likelihood, impact, effects, owasp, kind)
-        title, description = parts.title, parts.description
+        title, description, detection = parts.title, parts.description, parts.detection
         for key in parts.names:
             value = on.names.get(key)
             if value is not None:
                 title = title.replace("{" + key + "}", value)
                 description = description.replace("{" + key + "}", value)
+                detection = detection.replace("{" + key + "}", value)
         threat_id = f"{rule.id}@{target}"
         if self.record:
             self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind)
@@ -428,7 +432,7 @@ class _Analyser:
             category=rule.category, target=target, target_kind=on.kind, elements=on.elements, zone=on.zone,
             assets=on.asset_ids, actors=capable, reachable=judged.reachable,
             capec=rule.references.capec, cwe=rule.references.cwe, attack=rule.references.attack,
-            detection=parts.detection, controls=candidates,
+            detection=detection, controls=candidates,
             controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=on.location, tags=rule.tags, exposed=internet)

@@ -17,7 +17,7 @@ from xml.etree.ElementTree import Element, ParseError
 
 import yaml
 
-from threatloom.errors import InputError, Problem, SourceLocation, single_problem
+from threatloom.errors import InputError, Problem, SourceLocation, line_and_column, single_problem
 from threatloom.model.yamlsource import (
     CONTROL_CHARACTER,
     MAX_ALIAS_VALUES,
@@ -115,15 +115,22 @@ def read_foreign(path: Path, *, max_bytes: int = MAX_IMPORT_BYTES) -> ForeignDoc
     text = _decode(raw, display)
     start = text.lstrip()[:1]
     if start == "<":
-        return ForeignDocument(path, "xml", _parse_xml(raw, display), text)
+        root = _parse_xml(raw, display)
+        for element in root.iter():  # XML 1.0 admits C1 controls, written as character references
+            for value in (element.text, element.tail, *element.attrib.values()):
+                found = CONTROL_CHARACTER.search(value) if value else None
+                if found:
+                    raise single_problem(display, f"text in <{element.tag.rpartition('}')[2]}> holds the control "
+                                         f"character U+{ord(found.group()):04X}", _CONTROL_HINT,
+                                         code="import-control")
+        return ForeignDocument(path, "xml", root, text)
     if start in ("{", "["):
         document = ForeignDocument(path, "json", _parse_json(text, display), text)
         control = _first_control_character(document.data)
         if control is not None:  # YAML text is checked by its reader; JSON escapes can hide them too
             keys, character = control
-            raise document.error(keys, f"text holds the control character U+{ord(character):04X}",
-                                 "remove it from the file: imported text is shown in terminals and reports, "
-                                 "where such characters can rewrite the screen", "import-control")
+            raise document.error(keys, f"text holds the control character U+{ord(character):04X}", _CONTROL_HINT,
+                                 "import-control")
         return document
     parsed = parse_foreign_yaml(text, display)
     return ForeignDocument(path, "yaml", parsed.data, text, parsed)
@@ -149,9 +156,7 @@ def _parse_json(text: str, display: str) -> Any:
     try:
         data = json.loads(text, parse_constant=_no_constant, parse_int=_bounded_int)
     except _NumberTooLongError as exc:
-        at = text.find(exc.digits)
-        line = text.count("\n", 0, at) + 1
-        column = at - (text.rfind("\n", 0, at) + 1) + 1
+        line, column = line_and_column(text, text.find(exc.digits))
         raise single_problem(display, f"a number of {len(exc.digits):,} digits, too large for any field",
                              "the file does not follow the format; export it again from its tool", line, column,
                              code="json-number") from exc
@@ -184,24 +189,29 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+_CONTROL_HINT = ("remove it from the file: imported text is shown in terminals and reports, where such "
+                 "characters can rewrite the screen")
+
+
 def _first_control_character(data: Any) -> tuple[tuple[Key, ...], str] | None:
     """The path to the first string (key or value, in the file's order) holding a control character, and
     that character."""
-    stack: list[tuple[Any, tuple[Key, ...]]] = [(data, ())]
+    # each entry: a value and its path, or (for a key, checked just before its value) the key itself
+    stack: list[tuple[Any, tuple[Key, ...], bool]] = [(data, (), False)]
     while stack:
-        value, keys = stack.pop()
+        value, keys, is_key = stack.pop()
         if isinstance(value, str):
             found = CONTROL_CHARACTER.search(value)
             if found:
                 return keys, found.group()
+        elif is_key:
+            continue
         elif isinstance(value, dict):
-            for key in value:
-                found = CONTROL_CHARACTER.search(key)
-                if found:
-                    return (*keys, key), found.group()
-            stack.extend(reversed([(item, (*keys, key)) for key, item in value.items()]))
+            for key, item in reversed(value.items()):
+                stack.append((item, (*keys, key), False))
+                stack.append((key, (*keys, key), True))
         elif isinstance(value, list):
-            stack.extend(reversed([(item, (*keys, i)) for i, item in enumerate(value)]))
+            stack.extend(reversed([(item, (*keys, i), False) for i, item in enumerate(value)]))
     return None
 
 

@@ -111,7 +111,12 @@ def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
         if "*" in threat_id or "?" in threat_id:
             continue
         rule, _, rest = threat_id.partition("@")
-        names, known = (rest.split("@"), targets) if rest else ([rule], manual)
+        if "@" in rest:  # a generated threat's ID names one element or flow
+            yield _warn(model, f"decisions/{i}", "decision-unknown-target",
+                        f"decision for {threat_id!r} names more than one target, so it can match no threat",
+                        "a threat ID is RULE@element or RULE@flow: take it from threats.json or the report")
+            continue
+        names, known = ([rest], targets) if rest else ([rule], manual)
         for name in names:
             if name in index.elements or name in index.flows or (not rest and name in manual):
                 continue

@@ -122,10 +122,9 @@ def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem]
     except ValidationError as exc:
         described = describe_validation_error(exc, origin.locate)
         found.extend(_new_places(found, described))
-        # a misspelt section (`componets:`) leaves every reference to its items unknown: those would bury
-        # the one error that matters, so references wait until the sections are right
-        references = references and not any(p.code == "unknown-key" and p.path and "." not in p.path
-                                            and "[" not in p.path for p in described)
+        # a misspelt section of referenced items (`componets:`) leaves every reference to them unknown:
+        # those would bury the one error that matters, so references wait until the section is right
+        references = references and not any(_misspelt_section(p) for p in described)
         if references:
             checked, repaired = salvage(merged, exc)
     if checked is not None and references:
@@ -136,6 +135,18 @@ def build_model(merged: dict[str, Any], origin: _Origin, problems: list[Problem]
     model._files = origin.files
     model._local_starts = origin.local_starts()
     return model
+
+
+# the sections whose items other sections name by ID
+REFERENCED_SECTIONS = ("zones", "components", "environment", "flows", "assets", "actors", "controls", "threats")
+
+
+def _misspelt_section(problem: Problem) -> bool:
+    """An unknown top-level key close to the name of a section whose items are referenced elsewhere."""
+    key = problem.path
+    if problem.code != "unknown-key" or not key or "." in key or "[" in key:
+        return False
+    return bool(difflib.get_close_matches(key, REFERENCED_SECTIONS, 1, 0.75))
 
 
 def _new_places(earlier: list[Problem], later: list[Problem]) -> list[Problem]:

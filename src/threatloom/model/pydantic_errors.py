@@ -138,8 +138,8 @@ def _wording(kind: str, error: Any) -> tuple[str, str]:
     if kind == "string_type":
         if isinstance(given, bool):  # YAML reads yes, no, on, off, true and false as booleans
             hint = "quote it, e.g. \"yes\" or \"on\""
-        elif isinstance(given, int | float):
-            hint = f"quote it, e.g. \"{given}\""
+        elif isinstance(given, int | float):  # an example: YAML has already read 1.10 as 1.1, 0755 as 493
+            hint = "quote it, e.g. \"5.1\""
         else:
             hint = "write text"
         return f"expected text, got {_kind(given)}", hint

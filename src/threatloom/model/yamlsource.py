@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from threatloom.errors import InputError, Problem, SourceLocation, single_problem
+from threatloom.errors import InputError, Problem, SourceLocation, line_and_column, single_problem
 
 try:  # libyaml's composer is an order of magnitude faster; fall back to pure Python where absent
     _Loader: Any = yaml.CSafeLoader
@@ -46,8 +46,8 @@ _KNOWN_TAGS = {_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP, _MAP, _SEQ}
 _ScalarNode, _MappingNode = yaml.ScalarNode, yaml.MappingNode
 
 _scalar_constructor = yaml.constructor.SafeConstructor()
-# C0 and C1 controls and DEL; tabs and line breaks are ordinary text
-CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0 and C1 controls and DEL; tabs and line breaks (NEL, YAML's `\N`, too) are ordinary text
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 @dataclass
@@ -100,16 +100,17 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES, keep_problems: boo
     return parse_yaml(text, display, keep_problems=keep_problems)
 
 
-_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
-                (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+_NOT_READ = ((stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"))
 
 
 def read_bounded(path: Path, display: str, max_bytes: int, too_large_hint: str,
                  not_a_file_hint: str = "give the path of a file saved on disk", limit: str = "the limit") -> bytes:
-    """The bytes of the regular file at `path`, at most `max_bytes` of them; InputError otherwise.
+    """The bytes of the file or pipe at `path`, at most `max_bytes` of them; InputError otherwise.
 
-    A pipe, a device or a socket is refused before anything is read (`/dev/zero` never ends, a pipe may
-    never open), and the bound holds while reading too, should the file grow after its size was checked.
+    A device, a socket or a folder is refused before anything is read (`/dev/zero` never ends). A pipe
+    (`<(cat model.yaml)`, `/dev/stdin`) is read, and the bound holds while reading, for it and for a
+    file that grows after its size was checked.
     """
     try:
         # non-blocking, so that opening a named pipe with no writer returns instead of waiting forever
@@ -118,10 +119,11 @@ def read_bounded(path: Path, display: str, max_bytes: int, too_large_hint: str,
         raise single_problem(display, f"cannot read the file: {exc.strerror}",
                              "check the path and its permissions", code="io") from exc
     found = os.fstat(fd)
-    if not stat.S_ISREG(found.st_mode):
+    if not stat.S_ISREG(found.st_mode) and not stat.S_ISFIFO(found.st_mode):
         os.close(fd)
-        kind = next((name for test, name in _NOT_REGULAR if test(found.st_mode)), "not a regular file")
+        kind = next((name for test, name in _NOT_READ if test(found.st_mode)), "not a regular file")
         raise single_problem(display, f"not a file: it is {kind}", not_a_file_hint, code="io")
+    os.set_blocking(fd, True)  # a pipe's writer may not have written yet; with none, reading ends at once
     with os.fdopen(fd, "rb") as handle:
         if found.st_size > max_bytes:
             raise single_problem(display, f"file is {found.st_size:,} bytes, over {limit} of {max_bytes:,}",
@@ -132,8 +134,8 @@ def read_bounded(path: Path, display: str, max_bytes: int, too_large_hint: str,
             raise single_problem(display, f"cannot read the file: {exc.strerror}",
                                  "check the path and its permissions", code="io") from exc
     if len(raw) > max_bytes:
-        raise single_problem(display, f"file grew over {limit} of {max_bytes:,} bytes while it was read",
-                             too_large_hint, code="too-large")
+        raise single_problem(display, f"more than {max_bytes:,} bytes to read, over {limit}", too_large_hint,
+                             code="too-large")
     return raw
 
 
@@ -163,8 +165,7 @@ def parse_yaml(text: str, display: str, *, keep_problems: bool = False) -> YamlD
         # libyaml counts bytes of UTF-8, the pure-Python reader characters
         before = text.encode("utf-8")[:exc.position].decode("utf-8", "ignore") if _LIBYAML else \
             text[:exc.position]
-        line = before.count("\n") + 1
-        column = len(before) - (before.rfind("\n") + 1) + 1
+        line, column = line_and_column(before, len(before))
         raise single_problem(display, f"the character U+{code:04X} is not allowed in YAML",
                              "remove it; in double quotes, write `\\t` for a tab and `\\n` for a line break",
                              line, column, code="yaml-syntax") from exc
@@ -209,25 +210,55 @@ def _syntax_wording(problem: str, context: str | None, context_mark: Any, char: 
     return message, "check indentation, quoting and the `:` after each key"
 
 
-def _unclosed_quote(text: str, line: int, column: int, look_back: int = 400) -> tuple[int, int] | None:
-    """Line and column of the last double quote before `line` left open on its own line, when the error
-    at `line`, `column` comes just after a double quote on that line: where a runaway quoted text ends,
-    at the quote meant to open the next one, and YAML finds what follows it makes no sense.
+def _unclosed_quote(text: str, line: int, column: int, look_back: int = 400,
+                    tries: int = 8) -> tuple[int, int] | None:
+    """Line and column of a double quote before `line` left open on its own line and whose closing there
+    moves the syntax error at `line` past it: the runaway quoted text YAML reports only where it ends,
+    at the quote meant to open the next value.
 
-    A double-quoted value may span lines, so this is only a likely cause, and said only when the error's
-    own line fits the pattern."""
-    rows = text.split("\n", line)
+    Said only when it is so: each candidate (a line with an odd number of unescaped double quotes, the
+    nearest first) is tried by closing it and parsing again, which happens only on this error path."""
+    rows = text.split("\n")
     if line > len(rows) or '"' not in rows[line - 1][:max(0, column - 1)]:
         return None
-    rows = rows[:line - 1]
-    for number in range(len(rows), max(0, len(rows) - look_back), -1):
-        row = rows[number - 1]
-        quotes = [i for i, ch in enumerate(row) if ch == '"' and (i == 0 or row[i - 1] != "\\")]
-        comment = row.find(" #")
-        if comment >= 0 and (not quotes or comment > quotes[-1]):
-            quotes = [i for i in quotes if i < comment]
-        if len(quotes) % 2:
+    tried = 0
+    for number in range(line - 1, max(0, line - 1 - look_back), -1):
+        quotes = _unescaped_quotes(rows[number - 1])
+        if len(quotes) % 2 == 0:
+            continue
+        closed = [*rows[:number - 1], rows[number - 1] + '"', *rows[number:]]
+        if _error_line("\n".join(closed)) in (None, *range(line + 1, len(rows) + 2)):
             return number, quotes[-1] + 1
+        tried += 1
+        if tried == tries:
+            break
+    return None
+
+
+def _unescaped_quotes(row: str) -> list[int]:
+    """Positions of the double quotes of a line that are not escaped (an even run of backslashes before a
+    quote escapes nothing), before a comment."""
+    found = []
+    backslashes = 0
+    for i, ch in enumerate(row):
+        if ch == '"' and backslashes % 2 == 0:
+            found.append(i)
+        elif ch == "#" and i > 0 and row[i - 1] == " " and len(found) % 2 == 0:
+            break  # a comment, outside quotes
+        backslashes = backslashes + 1 if ch == "\\" else 0
+    return found
+
+
+def _error_line(text: str) -> int | None:
+    """The line of the first syntax error in `text`, None if it composes."""
+    try:
+        for _ in _compose_all(text):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 0
+    except yaml.YAMLError:
+        return 0
     return None
 
 

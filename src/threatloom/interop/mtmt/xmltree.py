@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element
 
-from threatloom.errors import InputError, Problem, SourceLocation
+from threatloom.errors import InputError, Problem, SourceLocation, line_and_column
 from threatloom.interop.reading import ForeignDocument
 
 XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
@@ -72,9 +72,7 @@ class Locator:
             start = found = at
         if found < 0:
             return SourceLocation(self.document.display)
-        line = self.document.text.count("\n", 0, found) + 1
-        column = found - (self.document.text.rfind("\n", 0, found) + 1) + 1
-        return SourceLocation(self.document.display, line, column)
+        return SourceLocation(self.document.display, *line_and_column(self.document.text, found))
 
     def error(self, path: str, message: str, hint: str, *anchors: str, code: str = "import") -> InputError:
         return InputError([Problem(self.where(*anchors), f"{path}: {message}", hint, code, path=path)])
