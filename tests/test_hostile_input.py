@@ -126,6 +126,14 @@ def test_analyze_writes_nothing_when_one_output_is_an_input(tmp_path: Path) -> N
     assert (tmp_path / "threats.csv").read_text() == "threatloom: 1\n"
 
 
+def misspelt_rule_file(version: int, applies_to: str) -> str:
+    """A user rule file with a mistyped placeholder in its title and an unknown one in its description."""
+    return (f"threatloom-rules: {version}\nrules:\n  - id: ACME-X001\n    title: Data sent to {{destinaton}} can leak\n"
+            f"    description: '{{source}} sends data to {{whom}}.'\n    category: tampering\n"
+            f"    applies_to: {applies_to}\n    when: {{encryption: none}}\n    detection: d\n"
+            "    controls: [C-TLS, C-MTLS, C-AUDIT-LOG]\n")
+
+
 def test_user_rule_files_get_their_own_wording(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
@@ -134,17 +142,11 @@ def test_user_rule_files_get_their_own_wording(tmp_path: Path) -> None:
     err = refused(run_cli("analyze", str(model), "--rules", str(rules), "-o", str(tmp_path / "out")))
     assert "the file is missing required key 'threatloom-rules'" in err
     assert "did you mean 'threatloom-rules'?" in err and "the model" not in err
-    (rules / "r.yaml").write_text(
-        "threatloom-rules: 2\nrules:\n  - id: ACME-X001\n    title: Data sent to {destinaton} can leak\n"
-        "    description: '{source} sends data to {whom}.'\n    category: tampering\n    applies_to: flow\n"
-        "    when: {encryption: none}\n    detection: d\n    controls: [C-TLS, C-MTLS, C-AUDIT-LOG]\n")
+    (rules / "r.yaml").write_text(misspelt_rule_file(2, "flow"))
     err = refused(run_cli("analyze", str(model), "--rules", str(rules), "-o", str(tmp_path / "out")))
     assert "r.yaml:1:19: error: threatloom-rules: 2 is not an allowed value (allowed: 1)" in err
     assert "r.yaml:7:17: error: rules[0].applies_to: 'flow' is not an allowed value" in err
-    (rules / "r.yaml").write_text(
-        "threatloom-rules: 1\nrules:\n  - id: ACME-X001\n    title: Data sent to {destinaton} can leak\n"
-        "    description: '{source} sends data to {whom}.'\n    category: tampering\n    applies_to: interaction\n"
-        "    when: {encryption: none}\n    detection: d\n    controls: [C-TLS, C-MTLS, C-AUDIT-LOG]\n")
+    (rules / "r.yaml").write_text(misspelt_rule_file(1, "interaction"))
     err = refused(run_cli("analyze", str(model), "--rules", str(rules), "-o", str(tmp_path / "out")))
     assert "r.yaml:4:12: error: unknown placeholder {destinaton} in the title (did you mean {destination}?)" in err
     assert ("r.yaml:5:18: error: unknown placeholder {whom} in the description (interaction rules may use "
