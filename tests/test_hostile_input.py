@@ -154,7 +154,7 @@ def test_user_rule_files_get_their_own_wording(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_hints_name_what_was_written(tmp_path: Path) -> None:
+def test_hints_for_a_quoted_version_and_yaml_booleans(tmp_path: Path) -> None:
     (tmp_path / "q.yaml").write_text('threatloom: "1"\nsystem: {name: yes}\n')
     err = refused(run_cli("validate", "q.yaml", cwd=tmp_path))
     assert "unsupported format version '1' (write the number without quotes: `threatloom: 1`)" in err

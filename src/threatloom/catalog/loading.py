@@ -86,12 +86,17 @@ def load_controls(path: Path | None = None) -> dict[str, CatalogControl]:
     return controls
 
 
+def rule_files_in(folder: Path) -> list[Path]:
+    """The *.yaml and *.yml files under `folder`, sorted so that load order is stable."""
+    return sorted(p for p in folder.rglob("*.y*ml") if p.is_file())
+
+
 def rule_files(paths: Iterable[Path]) -> list[Path]:
     """Expand folders into their *.yaml files, sorted so that load order is stable."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*.y*ml") if p.is_file())
+            inside = rule_files_in(path)
             if not inside:  # a wrong folder would otherwise add no rules without a word
                 raise InputError([Problem(_loc(path), "no rule files (*.yaml, *.yml) in this folder",
                                           "give the folder that holds the rule files, or a file itself",
@@ -186,6 +191,8 @@ def placeholder_problems(rule: Rule, path: tuple[Any, ...], document: YamlDocume
     """A `{name}` in a title, description or detection hint that no threat fills in would be shown as it
     is written."""
     allowed = PLACEHOLDERS[rule.applies_to]
+    braced = ["{" + a + "}" for a in allowed]
+    offered = braced[0] if len(braced) == 1 else ", ".join(braced[:-1]) + " or " + braced[-1]
     problems = []
     for part in ("title", "description", "detection"):
         for name in _PLACEHOLDER.findall(getattr(rule, part)):
@@ -193,8 +200,6 @@ def placeholder_problems(rule: Rule, path: tuple[Any, ...], document: YamlDocume
                 import difflib
 
                 close = difflib.get_close_matches(name, allowed, 1, 0.6)
-                offered = ", ".join("{" + a + "}" for a in allowed[:-1]) + (" or " if len(allowed) > 1 else "") \
-                    + "{" + allowed[-1] + "}"
                 hint = f"did you mean {{{close[0]}}}?" if close else f"{rule.applies_to} rules may use {offered}"
                 problems.append(Problem(document.locate((*path, part)), f"unknown placeholder {{{name}}} in the "
                                         f"{part}", hint, "unknown-placeholder"))

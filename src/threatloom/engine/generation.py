@@ -76,7 +76,7 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
     The model's rule files must lie where its includes may (:class:`~threatloom.model.confinement.FilesRoot`);
     `extra_rules`, given by whoever runs threatloom, may lie anywhere.
     """
-    from threatloom.catalog.loading import rule_files
+    from threatloom.catalog.loading import rule_files, rule_files_in
 
     base = Path(model.locate("").file).parent
     bound = model.files_root
@@ -95,7 +95,7 @@ def catalog_for(model: Model, extra_rules: Iterable[Path] = ()) -> Catalog:
         elif not path.exists():
             problems.append(Problem(where, f"rule file or folder {name!r} not found",
                                     "paths are relative to the model file", "rules-missing"))
-        elif path.is_dir() and not any(f.is_file() for f in path.rglob("*.y*ml")):
+        elif path.is_dir() and not rule_files_in(path):
             problems.append(Problem(where, f"no rule files (*.yaml, *.yml) in the folder {name!r}",
                                     "name the folder that holds the rule files, or a file itself", "rules-missing"))
         elif path.is_dir():

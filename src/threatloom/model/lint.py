@@ -104,8 +104,8 @@ def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
     """Decisions whose threat ID (no wildcard) names an element, a flow or a hand-written threat the model
     does not have: they can match no threat. `analyze` says so too; this says it without analysing."""
     index = model.index
-    targets = [*index.elements, *index.flows]
-    manual = [t.id for t in model.threats]
+    targets = {**dict.fromkeys(index.elements), **dict.fromkeys(index.flows)}  # ordered, for suggestions
+    manual = dict.fromkeys(t.id for t in model.threats)
     for i, decision in enumerate(model.decisions):
         threat_id = decision.threat
         if "*" in threat_id or "?" in threat_id:
@@ -116,17 +116,15 @@ def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
                         f"decision for {threat_id!r} names more than one target, so it can match no threat",
                         "a threat ID is RULE@element or RULE@flow: take it from threats.json or the report")
             continue
-        names, known = ([rest], targets) if rest else ([rule], manual)
-        for name in names:
-            if name in index.elements or name in index.flows or (not rest and name in manual):
-                continue
-            close = difflib.get_close_matches(name, known, 1, 0.6)
-            what = "element or flow" if rest else "hand-written threat"
-            yield _warn(model, f"decisions/{i}", "decision-unknown-target",
-                        f"decision for {threat_id!r} names {name!r}, which is no {what} of the model, so it "
-                        "can match no threat", f"did you mean {close[0]!r}?" if close else
-                        "take the threat's ID from threats.json or the report")
-            break
+        name, known = (rest, targets) if rest else (rule, manual)  # no `@`: a hand-written threat's ID
+        if name in known:
+            continue
+        close = difflib.get_close_matches(name, known, 1, 0.6)
+        what = "element or flow" if rest else "hand-written threat"
+        yield _warn(model, f"decisions/{i}", "decision-unknown-target",
+                    f"decision for {threat_id!r} names {name!r}, which is no {what} of the model, so it can "
+                    "match no threat", f"did you mean {close[0]!r}?" if close else
+                    "take the threat's ID from threats.json or the report")
 
 
 def _zone_has_elements(model: Model, zone_id: str, populated: set[str]) -> bool:
