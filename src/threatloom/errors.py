@@ -5,12 +5,12 @@ Library code raises these; only the CLI turns them into messages and exit codes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class SourceLocation:
+
+class SourceLocation(msgspec.Struct, frozen=True):
     """A place in a source file: 1-based line and column."""
 
     file: str
@@ -23,8 +23,7 @@ class SourceLocation:
         return self.file
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """One thing wrong (or smelly) in an input, with a hint on how to fix it."""
 
     location: SourceLocation
@@ -57,13 +56,11 @@ class ThreatloomError(Exception):
     """Base of every error threatloom raises on purpose."""
 
 
-@dataclass
 class InputError(ThreatloomError):
     """An input file is invalid; holds every problem found, not only the first."""
 
-    problems: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
+    def __init__(self, problems: list[Problem] | None = None) -> None:
+        self.problems: list[Problem] = [] if problems is None else problems
         super().__init__(self.summary())
 
     def summary(self) -> str:

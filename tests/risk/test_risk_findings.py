@@ -318,7 +318,7 @@ def test_ties_rank_by_impact_then_likelihood_then_exposure() -> None:
 
 
 def _tie(threat: Threat, **changes: object) -> Threat:
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     return replace(threat, **changes)
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from pydantic import BaseModel, ValidationError
 
 from threatloom.catalog.schema import Adjustment, CatalogControl, ControlFile, Rule, RuleFile
@@ -26,14 +26,12 @@ from threatloom.model.yamlsource import YamlDocument, parse_yaml, read_yaml
 MAX_RULE_FILES = 500
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledAdjustment:
+class CompiledAdjustment(msgspec.Struct, frozen=True):
     spec: Adjustment
     test: Predicate
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledRule:
+class CompiledRule(msgspec.Struct, frozen=True):
     """A rule with its conditions compiled, and where it came from."""
 
     rule: Rule
@@ -52,11 +50,10 @@ class CompiledRule:
         return str(self.where())
 
 
-@dataclass
-class Catalog:
+class Catalog(msgspec.Struct):
     controls: dict[str, CatalogControl]
-    rules: dict[str, CompiledRule] = field(default_factory=dict)
-    disabled: dict[str, str] = field(default_factory=dict)  # rule ID -> file that disabled it
+    rules: dict[str, CompiledRule] = msgspec.field(default_factory=dict)
+    disabled: dict[str, str] = msgspec.field(default_factory=dict)  # rule ID -> file that disabled it
     files: tuple[Path, ...] = ()  # the user's rule files read (named in the model or given with --rules)
 
     def active_rules(self) -> list[CompiledRule]:

@@ -14,7 +14,6 @@ A test fails while the committed snapshot is stale.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -34,12 +33,11 @@ def data_dir() -> Path:
     return Path(str(files("threatloom.catalog").joinpath("data")))
 
 
-@dataclass
 class SnapshotDocument(YamlDocument):
     """A built-in file's data as the snapshot holds it; its node tree is parsed from the YAML on first
     use, to locate a problem."""
 
-    parsed: bool = field(default=False, repr=False)
+    parsed: bool = False
 
     def locate(self, keys: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
         if not self.parsed:

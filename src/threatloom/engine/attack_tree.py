@@ -10,7 +10,8 @@ analysis itself stays linear.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.reach import Reach, compute_reach
 from threatloom.engine.threat import Analysis, Threat
@@ -18,21 +19,18 @@ from threatloom.model.schema import Asset, Model
 from threatloom.model.vocabulary import Classification, Level
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(msgspec.Struct, frozen=True):
     element: str
     via_flow: str | None  # the flow taken to get here (None at the start)
     threats: tuple[str, ...]  # threat IDs on the element and on the flow, worst first
 
 
-@dataclass(frozen=True, slots=True)
-class ActorPath:
+class ActorPath(msgspec.Struct, frozen=True):
     actor: str
     steps: tuple[Step, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Holder:
+class Holder(msgspec.Struct, frozen=True):
     """An element that stores, processes or receives the asset, or a flow that carries it."""
 
     id: str
@@ -41,8 +39,7 @@ class Holder:
     paths: tuple[ActorPath, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class AttackTree:
+class AttackTree(msgspec.Struct, frozen=True):
     asset: str
     goal: str
     holders: tuple[Holder, ...]

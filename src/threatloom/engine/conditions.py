@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.engine.facts import ELEMENT_FACTS, FLOW_FACTS, FactKind, Facts
 from threatloom.errors import Problem, SourceLocation
 
 
-@dataclass(frozen=True, slots=True)
-class Interaction:
+class Interaction(msgspec.Struct, frozen=True):
     """What an interaction rule sees: the flow and both of its ends."""
 
     flow: Facts

@@ -10,9 +10,10 @@ condition asks for on a target is never computed there.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
+
+import msgspec
 
 from threatloom.engine.origins import (
     CLIENTS,
@@ -45,8 +46,7 @@ from threatloom.model.vocabulary import (
 Facts = dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
-class FactKind:
+class FactKind(msgspec.Struct, frozen=True):
     """How a fact's values compare. `values` lists allowed values for enumerations."""
 
     name: str  # bool | enum | enum-set | ordered | int | text | text-set
@@ -203,8 +203,7 @@ def _highest(values: Iterable[Any], order: type[Enum]) -> str | None:
     return None if best is None else str(best.value)
 
 
-@dataclass(frozen=True, slots=True)
-class AssetSummary:
+class AssetSummary(msgspec.Struct, frozen=True):
     """What the facts say about a set of assets (an element's, the data of a flow)."""
 
     classification: str | None

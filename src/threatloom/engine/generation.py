@@ -18,8 +18,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from threatloom.catalog.loading import Catalog, CompiledAdjustment, CompiledRule, load_catalog
 from threatloom.catalog.schema import Rule
@@ -155,8 +156,7 @@ def _analyser(model: Model, catalog: Catalog | None, today: dt.date | None, *, r
     return _Analyser(model, catalog, today or dt.date.today(), cvss, record=record, indexed=indexed)
 
 
-@dataclass(frozen=True, slots=True)
-class _RuleParts:
+class _RuleParts(msgspec.Struct, frozen=True):
     """What every threat of one rule shares, worked out once per rule rather than once per threat."""
 
     likelihood: tuple[tuple[Predicate, float, Factor], ...]  # adjustments: test, step, its factor
@@ -170,8 +170,7 @@ class _RuleParts:
     names: tuple[str, ...]  # the placeholders (`{target}`...) its title, description or detection use
 
 
-@dataclass(frozen=True, slots=True)
-class _Target:
+class _Target(msgspec.Struct, frozen=True):
     """What every threat on one element or flow shares, gathered once per target."""
 
     id: str

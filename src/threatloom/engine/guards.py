@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import msgspec
 
 from threatloom.engine.facts import ELEMENT_FACTS, FLOW_FACTS, FactKind
 
@@ -32,8 +33,7 @@ SET_KINDS = ("enum-set", "text-set")
 ELEMENT = "element"  # the side an element rule's facts are on; interactions: flow, source, destination
 
 
-@dataclass(frozen=True, slots=True)
-class Leaf:
+class Leaf(msgspec.Struct, frozen=True):
     """Targets whose fact `fact` (of the flow or of one of its ends: `side`) is one of `values`, or, for
     a set-valued fact, holds one of them (all of them when `every`)."""
 
@@ -44,20 +44,17 @@ class Leaf:
     exact: ClassVar[bool] = True  # a leaf mirrors its fact test exactly
 
 
-@dataclass(frozen=True, slots=True)
-class AllOf:
+class AllOf(msgspec.Struct, frozen=True):
     parts: tuple[Guard, ...]
     exact: bool
 
 
-@dataclass(frozen=True, slots=True)
-class AnyOf:
+class AnyOf(msgspec.Struct, frozen=True):
     parts: tuple[Guard, ...]
     exact: bool
 
 
-@dataclass(frozen=True, slots=True)
-class NoneOf:
+class NoneOf(msgspec.Struct, frozen=True):
     """Targets where an exact guard does not hold."""
 
     part: Guard

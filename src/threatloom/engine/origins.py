@@ -11,9 +11,10 @@ kept per model index so that every element and flow fact is a dictionary look-up
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass, field
 from functools import reduce
 from typing import TYPE_CHECKING
+
+import msgspec
 
 from threatloom.model.index import Element, ModelIndex
 from threatloom.model.schema import Flow
@@ -45,8 +46,7 @@ INTERNET_TRUST = 0
 USER = ComponentKind.USER.value  # the kind of an element that is no component (a party of the environment)
 
 
-@dataclass(frozen=True, slots=True)
-class Origins:
+class Origins(msgspec.Struct, frozen=True):
     """What is known about the places where requests start: the internet, people, the lowest trust, the
     parties and element kinds there, and how people among them sign in (with the parties they belong to)."""
 
@@ -75,30 +75,28 @@ class Origins:
 NOWHERE = Origins()
 
 
-@dataclass(frozen=True, slots=True)
-class FlowNature:
+class FlowNature(msgspec.Struct, frozen=True):
     sign_in: bool
     local: bool
     administrative: bool
     remote_session: bool
 
 
-@dataclass
-class Topology:
+class Topology(msgspec.Struct):
     """Per-model answers for the element and flow facts (see :mod:`threatloom.engine.facts`)."""
 
     index: ModelIndex
-    internet_zone: dict[str, bool] = field(default_factory=dict)
-    person: dict[str, bool] = field(default_factory=dict)
-    nature: dict[str, FlowNature] = field(default_factory=dict)
-    base: dict[str, Origins] = field(default_factory=dict)
-    relay: dict[str, Origins] = field(default_factory=dict)
-    reached: dict[str, Origins] = field(default_factory=dict)
+    internet_zone: dict[str, bool] = msgspec.field(default_factory=dict)
+    person: dict[str, bool] = msgspec.field(default_factory=dict)
+    nature: dict[str, FlowNature] = msgspec.field(default_factory=dict)
+    base: dict[str, Origins] = msgspec.field(default_factory=dict)
+    relay: dict[str, Origins] = msgspec.field(default_factory=dict)
+    reached: dict[str, Origins] = msgspec.field(default_factory=dict)
     cloud_zones: frozenset[str] = frozenset()
     anonymous_inbound: frozenset[str] = frozenset()  # elements that receive a flow without authentication
-    kinds: dict[str, str] = field(default_factory=dict)  # component ID -> kind (facts ask for it often)
+    kinds: dict[str, str] = msgspec.field(default_factory=dict)  # component ID -> kind (facts ask for it often)
     # asset IDs -> what the facts say of those assets (see threatloom.engine.facts.asset_summary)
-    asset_summaries: dict[tuple[str, ...], AssetSummary] = field(default_factory=dict)
+    asset_summaries: dict[tuple[str, ...], AssetSummary] = msgspec.field(default_factory=dict)
 
     def kind(self, element_id: str) -> str:
         return self.kinds.get(element_id, USER)

@@ -15,15 +15,15 @@ O(actors × (V + E)).
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.model.index import ModelIndex
 from threatloom.model.schema import Actor
 from threatloom.model.vocabulary import PartyKind
 
 
-@dataclass(frozen=True, slots=True)
-class Reach:
+class Reach(msgspec.Struct, frozen=True):
     """For each actor, the elements it can reach, how many hops away, and the way there."""
 
     hops: dict[str, dict[str, int]]  # actor ID -> element ID -> hops from its start (relays cost none)

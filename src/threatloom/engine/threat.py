@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import msgspec
 
 from threatloom.errors import Problem, SourceLocation
 from threatloom.model.vocabulary import Category, Level, ThreatStatus, Treatment
@@ -12,8 +12,7 @@ ANALYSIS_VERSION = 1
 UNSETTLED = frozenset((ThreatStatus.OPEN, ThreatStatus.IN_PROGRESS))  # what no decision settles yet
 
 
-@dataclass(frozen=True, slots=True)
-class Factor:
+class Factor(msgspec.Struct, frozen=True):
     """One reason a score went up or down.
 
     `kind` says where it comes from: `rule` (the rule's own adjustments), `actor`, `asset`, `team`, `cvss`,
@@ -26,8 +25,7 @@ class Factor:
     kind: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class RiskScore:
+class RiskScore(msgspec.Struct, frozen=True):
     likelihood: int  # 1-5
     impact: int  # 1-5
     score: int  # method-specific; 1-25 on the matrix
@@ -56,8 +54,7 @@ class RiskScore:
         return "; ".join(parts) + f"; {self.likelihood} × {self.impact} = {self.score}, {self.level.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class CandidateControl:
+class CandidateControl(msgspec.Struct, frozen=True):
     """A catalog control proposed for a threat, with the risk it would remove."""
 
     id: str
@@ -66,8 +63,7 @@ class CandidateControl:
     risk_reduction: int  # points of residual score removed if put in place fully
 
 
-@dataclass(frozen=True, slots=True)
-class AppliedDecision:
+class AppliedDecision(msgspec.Struct, frozen=True):
     """The people's decision matched to a threat, and what follows from it."""
 
     pattern: str
@@ -85,8 +81,7 @@ class AppliedDecision:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Threat:
+class Threat(msgspec.Struct, frozen=True):
     id: str
     origin: str  # "rule" or "manual"
     rule_id: str | None
@@ -122,8 +117,7 @@ class Threat:
         return self.status not in UNSETTLED
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(msgspec.Struct, frozen=True):
     """Everything computed from one model and catalog. Never edits the model."""
 
     system: str
@@ -134,7 +128,7 @@ class Analysis:
     rules_evaluated: int = 0
     elements_analysed: int = 0
     flows_analysed: int = 0
-    by_id: dict[str, Threat] = field(default_factory=dict, compare=False, repr=False)
+    by_id: dict[str, Threat] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id.update({t.id: t for t in self.threats})

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
@@ -28,14 +29,13 @@ if TYPE_CHECKING:
     from threatloom.model.schema import Model
 
 
-@dataclass
-class ImportReport:
+class ImportReport(msgspec.Struct):
     """What an import did with each kind of foreign content."""
 
     format: str
-    mapped: Counter[str] = field(default_factory=Counter)  # kind -> items mapped to model fields
-    noted: dict[str, list[str]] = field(default_factory=dict)  # kind -> what was kept as a note
-    skipped: dict[str, list[str]] = field(default_factory=dict)  # kind -> what was left out, and why
+    mapped: Counter[str] = msgspec.field(default_factory=Counter)  # kind -> items mapped to model fields
+    noted: dict[str, list[str]] = msgspec.field(default_factory=dict)  # kind -> what was kept as a note
+    skipped: dict[str, list[str]] = msgspec.field(default_factory=dict)  # kind -> what was left out, and why
 
     def map(self, kind: str, count: int = 1) -> None:
         self.mapped[kind] += count
@@ -58,8 +58,7 @@ class ImportReport:
         }
 
 
-@dataclass(frozen=True)
-class ImportResult:
+class ImportResult(msgspec.Struct, frozen=True):
     """A model file's text, ready to write, and the report of what was mapped."""
 
     text: str

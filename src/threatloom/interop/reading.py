@@ -10,11 +10,11 @@ traceback.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from xml.etree.ElementTree import Element, ParseError
 
+import msgspec
 import yaml
 
 from threatloom.errors import InputError, Problem, SourceLocation, line_and_column, single_problem
@@ -37,8 +37,7 @@ _TYPE_NAMES = {dict: "a mapping (object)", list: "a list (array)", str: "text", 
                float: "a number", bool: "true or false"}
 
 
-@dataclass
-class ForeignDocument:
+class ForeignDocument(msgspec.Struct):
     """A parsed foreign file: plain data (JSON, YAML) or an XML element tree, with a way to locate."""
 
     path: Path

@@ -17,7 +17,8 @@ of their threats, then the residual risk they carry, then control ID.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+
+import msgspec
 
 from threatloom.catalog.schema import CatalogControl
 from threatloom.engine.threat import AppliedDecision, Threat
@@ -32,13 +33,12 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "system"
 
 
-@dataclass
-class Story:
+class Story(msgspec.Struct):
     key: str
     control: CatalogControl
-    threats: dict[str, Threat] = field(default_factory=dict)
-    decisions: dict[int, AppliedDecision] = field(default_factory=dict)  # by position in the model
-    where: dict[str, tuple[str, ...]] = field(default_factory=dict)  # threat ID -> where to record the control
+    threats: dict[str, Threat] = msgspec.field(default_factory=dict)
+    decisions: dict[int, AppliedDecision] = msgspec.field(default_factory=dict)  # by position in the model
+    where: dict[str, tuple[str, ...]] = msgspec.field(default_factory=dict)  # threat ID -> where to record the control
     step: PlanStep | None = None  # the plan step that puts this control in place, if any
     plan_only: Level | None = None  # the `--only` level of the plan the step belongs to
 

@@ -8,8 +8,9 @@ the appetite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.engine.threat import Analysis, Threat
 from threatloom.model.vocabulary import Level
@@ -26,8 +27,7 @@ def above_appetite(appetite: Level) -> Level | None:
     return higher[0] if higher else None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(msgspec.Struct, frozen=True):
     system: str
     fail_on: Level | None
     untreated: tuple[Threat, ...]  # every untreated threat, highest residual first

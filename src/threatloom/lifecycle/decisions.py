@@ -37,7 +37,6 @@ import difflib
 import fnmatch
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 from threatloom.engine.threat import AppliedDecision
 from threatloom.errors import Problem
@@ -64,16 +63,14 @@ def is_pattern(threat: str) -> bool:
     return any(ch in threat for ch in "*?")
 
 
-@dataclass
 class DecisionMatcher:
     """Finds the decision that settles a threat, and remembers which decisions were used."""
 
-    model: Model
-    exact: dict[str, int] = field(default_factory=dict)
-    hits: dict[int, int] = field(default_factory=dict)  # decision index -> threats it settles
-    seen: set[int] = field(default_factory=set)  # decisions whose pattern matched some threat
-
-    def __post_init__(self) -> None:
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.exact: dict[str, int] = {}
+        self.hits: dict[int, int] = {}  # decision index -> threats it settles
+        self.seen: set[int] = set()  # decisions whose pattern matched some threat
         self._exact_all: dict[str, list[int]] = {}
         # wildcards indexed by the rule they name (`TL-S003@*`), so that a threat tries those of its own
         # rule and the few whose rule part has a wildcard, not every pattern of the model

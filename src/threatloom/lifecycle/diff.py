@@ -13,8 +13,9 @@ both and only edits to the model show up.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.engine.threat import Analysis, AppliedDecision, Threat
 from threatloom.lifecycle.markdown import code, md, table
@@ -24,14 +25,12 @@ DIFF_FORMAT = "threatloom-diff"
 DIFF_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Change:
+class Change(msgspec.Struct, frozen=True):
     before: Threat
     after: Threat
 
 
-@dataclass(frozen=True, slots=True)
-class ModelDiff:
+class ModelDiff(msgspec.Struct, frozen=True):
     old_label: str
     new_label: str
     system: str

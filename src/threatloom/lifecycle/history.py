@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from threatloom.errors import InputError
 from threatloom.lifecycle.markdown import code, md, table
@@ -23,8 +24,7 @@ HISTORY_FORMAT = "threatloom-history"
 HISTORY_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryPoint:
+class HistoryPoint(msgspec.Struct, frozen=True):
     commit: Commit
     threats: int = 0
     untreated: int = 0

@@ -14,7 +14,8 @@ its elements and flows, or its `mitigations`), and the residual risk left over a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.catalog.loading import Catalog
 from threatloom.catalog.schema import CatalogControl
@@ -28,8 +29,7 @@ PLAN_FORMAT = "threatloom-plan"
 PLAN_VERSION = 1
 
 
-@dataclass(frozen=True, slots=True)
-class Reduction:
+class Reduction(msgspec.Struct, frozen=True):
     """One threat a step reduces."""
 
     threat: Threat
@@ -42,8 +42,7 @@ class Reduction:
         return self.before.score - self.after.score
 
 
-@dataclass(frozen=True, slots=True)
-class PlanStep:
+class PlanStep(msgspec.Struct, frozen=True):
     rank: int
     control: CatalogControl
     reductions: tuple[Reduction, ...]  # most severe first
@@ -56,8 +55,7 @@ class PlanStep:
         return max((r.before.level for r in self.reductions), key=lambda lv: lv.rank)
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     system: str
     method: str
     only: Level | None  # threats considered: residual at or above this level (None: all untreated)

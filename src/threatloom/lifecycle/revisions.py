@@ -7,15 +7,15 @@ git runs with argument lists, never a shell; revisions are resolved to commit ID
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import posixpath
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from threatloom.errors import InputError, Problem, ThreatloomError
 from threatloom.model.confinement import FilesRoot
@@ -68,8 +68,7 @@ def resolve_commit(root: Path, revision: str) -> str:
         raise GitError(f"unknown revision {revision!r}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(msgspec.Struct, frozen=True):
     id: str
     date: str  # ISO 8601 committer date
     author: str
@@ -210,5 +209,5 @@ def _relocated(problem: Problem, folder: Path, revision: str) -> Problem:
         relative = Path(problem.location.file).resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         return problem
-    return dataclasses.replace(problem, location=dataclasses.replace(problem.location,
+    return msgspec.structs.replace(problem, location=msgspec.structs.replace(problem.location,
                                                                      file=f"{revision}:{relative}"))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
 
 from threatloom.catalog.loading import Catalog
 from threatloom.engine.threat import Analysis
@@ -17,8 +18,7 @@ from threatloom.model.schema import Model
 from threatloom.risk.scoring import ScoreInputs
 
 
-@dataclass(frozen=True)
-class ScoredModel:
+class ScoredModel(msgspec.Struct, frozen=True):
     path: Path
     model: Model
     catalog: Catalog

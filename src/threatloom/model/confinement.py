@@ -6,12 +6,12 @@ threatloom read other files of the machine it runs on, nor git's own files (wher
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
+import msgspec
 
-@dataclass(frozen=True, slots=True)
-class FilesRoot:
+
+class FilesRoot(msgspec.Struct, frozen=True):
     """The folder a model's own files must lie in, and how error messages name it."""
 
     folder: Path  # resolved

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from collections.abc import Iterator
+
+import msgspec
 
 from threatloom.errors import Problem
 from threatloom.model.schema import Model
@@ -15,7 +16,7 @@ def lint(model: Model) -> list[Problem]:
     """Every warning for `model`, in the order the sections are written, each with the path of the item it
     concerns in its own file (`components[3]`), as errors have."""
     paths = _item_paths(model)
-    found = [dataclasses.replace(p, path=paths.get(p.path, "")) for p in _warnings(model)]
+    found = [msgspec.structs.replace(p, path=paths.get(p.path, "")) for p in _warnings(model)]
     return sorted(found, key=lambda p: (p.location.file, p.location.line, p.location.column))
 
 

@@ -6,13 +6,12 @@ as an :class:`InputError` whose problems carry `file:line:column` and a hint.
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import yaml
 from pydantic import ValidationError
 
@@ -34,13 +33,12 @@ _LOCAL_PROBLEMS = frozenset({"duplicate-key", "yaml-tag", "yaml-merge", "yaml-ke
                              "include-section"})
 
 
-@dataclass
-class _Origin:
+class _Origin(msgspec.Struct):
     """Where each merged list item came from, so errors point into the right file."""
 
     root: YamlDocument
-    items: dict[tuple[str, int], tuple[YamlDocument, tuple[str | int, ...]]] = field(default_factory=dict)
-    keys: dict[str, YamlDocument] = field(default_factory=dict)  # sections first written in an include
+    items: dict[tuple[str, int], tuple[YamlDocument, tuple[str | int, ...]]] = msgspec.field(default_factory=dict)
+    keys: dict[str, YamlDocument] = msgspec.field(default_factory=dict)  # sections first written in an include
     files: tuple[str, ...] = ()  # the real path of every file read: the model's and its includes'
 
     def local_starts(self) -> dict[str, tuple[tuple[int, int], ...]]:
@@ -73,7 +71,7 @@ class _Origin:
         if merged == local:
             return problem
         message = local + problem.message[len(merged):] if problem.message.startswith(merged) else problem.message
-        return dataclasses.replace(problem, message=message, path=local + tail)
+        return msgspec.structs.replace(problem, message=message, path=local + tail)
 
 
 def load_model(path: str | Path, *, files_root: FilesRoot | None = None) -> Model:

@@ -12,10 +12,10 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
+import msgspec
 import yaml
 
 from threatloom.errors import InputError, Problem, SourceLocation, line_and_column, single_problem
@@ -50,14 +50,13 @@ _scalar_constructor = yaml.constructor.SafeConstructor()
 CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
-@dataclass
-class YamlDocument:
+class YamlDocument(msgspec.Struct):
     """Plain data read from one file, with its node tree kept for locating errors."""
 
     path: str
     data: Any
     root: yaml.Node | None
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = msgspec.field(default_factory=list)
 
     def locate(self, keys: tuple[str | int, ...], *, at_key: bool = False) -> SourceLocation:
         """Where the value at `keys` was written; with `at_key`, where its key was."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.threat import Analysis, Threat
 from threatloom.model.schema import Flow, Model
@@ -19,8 +20,7 @@ LEVELS_HIGH_FIRST = (Level.CRITICAL, Level.HIGH, Level.MEDIUM, Level.LOW)
 NO_ZONE = "(no zone)"
 
 
-@dataclass(frozen=True, slots=True)
-class RiskTally:
+class RiskTally(msgspec.Struct, frozen=True):
     """Threats on one thing (element, flow, zone, asset, category): how many, how bad, how much."""
 
     threats: int = 0
@@ -116,8 +116,7 @@ def top_risks(analysis: Analysis, n: int = 5) -> list[Threat]:
     return [t for t in analysis.threats if not t.treated][:n]
 
 
-@dataclass(frozen=True, slots=True)
-class EntryPoint:
+class EntryPoint(msgspec.Struct, frozen=True):
     """A flow that crosses into higher trust: where an attacker's input first meets the system."""
 
     flow: Flow
@@ -141,8 +140,7 @@ def entry_points(model: Model, analysis: Analysis) -> list[EntryPoint]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class Progress:
+class Progress(msgspec.Struct, frozen=True):
     """How this version compares with a previous one of the same system."""
 
     residual_then: int

@@ -13,7 +13,8 @@ too long, people not told, a vendor's outage): actors neither raise nor lower th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.threat import Factor
 from threatloom.model.schema import Actor
@@ -52,8 +53,7 @@ def fits(actor: Actor, category: Category) -> bool:
     return not actor.motivation or bool(set(actor.motivation) & MOTIVES.get(category, _MALICIOUS))
 
 
-@dataclass(frozen=True, slots=True)
-class ActorJudgement:
+class ActorJudgement(msgspec.Struct, frozen=True):
     capable: tuple[str, ...]  # actors with the motive and the skill, by ID
     reachable: bool
     delta: float

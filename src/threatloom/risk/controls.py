@@ -21,7 +21,8 @@ because the threat's cause remains while the rule fires.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.catalog.schema import CatalogControl
 from threatloom.engine.threat import Factor
@@ -34,16 +35,14 @@ ORDINAL = {2: "second", 3: "third", 4: "fourth"}
 SHARE = {2: "half", 3: "a quarter", 4: "an eighth"}
 
 
-@dataclass(frozen=True, slots=True)
-class ThreatKind:
+class ThreatKind(msgspec.Struct, frozen=True):
     """What a control's fit depends on: the threat's category and the properties it harms."""
 
     category: Category
     harms: tuple[SecurityProperty, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class ControlEffect:
+class ControlEffect(msgspec.Struct, frozen=True):
     """A control in place and how much it lowers one part of the score."""
 
     control: Control
@@ -106,8 +105,7 @@ def fitted(effect: ControlEffect, kind: ThreatKind | None) -> tuple[str, float, 
     return effect.part, 0.0, "recovery brings back what is lost, and this threat makes nothing unavailable"
 
 
-@dataclass(frozen=True, slots=True)
-class Cuts:
+class Cuts(msgspec.Struct, frozen=True):
     """The combined effect of the controls in place: the factors to list and how much each part falls."""
 
     factors: tuple[Factor, ...]

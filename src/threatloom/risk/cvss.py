@@ -8,7 +8,7 @@ threat's location, never silently ignored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from threatloom.errors import Problem
 from threatloom.model.schema import Model
@@ -16,8 +16,7 @@ from threatloom.model.schema import Model
 SEVERITY_IMPACT = {"none": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
 
 
-@dataclass(frozen=True, slots=True)
-class CvssScore:
+class CvssScore(msgspec.Struct, frozen=True):
     vector: str
     version: str  # "3.0", "3.1" or "4.0"
     base_score: float

@@ -11,7 +11,8 @@ impact (0-81); `risk.bands` apply to the matrix only.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.threat import Factor, RiskScore
 from threatloom.model.schema import Actor, Asset
@@ -31,8 +32,7 @@ def band(value: float) -> str:
     return "low" if value < 3 else ("medium" if value < 6 else "high")
 
 
-@dataclass(frozen=True, slots=True)
-class OwaspInputs:
+class OwaspInputs(msgspec.Struct, frozen=True):
     likelihood: float
     impact: float
     factors: tuple[Factor, ...]

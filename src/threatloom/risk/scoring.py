@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.threat import Factor, RiskScore
 from threatloom.model.schema import RiskSettings
@@ -76,8 +77,7 @@ def _bound_factor(part: str, raw: float) -> Factor | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class ScoreInputs:
+class ScoreInputs(msgspec.Struct, frozen=True):
     """What a threat's score was computed from, so "what if this control were in place" can be answered
     exactly as the analysis would (the treatment plan asks this)."""
 
@@ -95,8 +95,7 @@ class ScoreInputs:
                      self.owasp, self.kind, self.base_source).residual
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
+class Scored(msgspec.Struct, frozen=True):
     inherent: RiskScore
     residual: RiskScore
 

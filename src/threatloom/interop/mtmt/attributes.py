@@ -9,9 +9,10 @@ a note about the element; those left at "Select" carry no answer and are only co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
+
+import msgspec
 
 from threatloom.interop.draft import short
 from threatloom.interop.mtmt.xmltree import kid, kids, nil, text, xsi_type
@@ -21,15 +22,13 @@ STORAGE_KINDS = {"file": "file-storage", "table": "database", "queue": "queue", 
 HOSTING_TAGS = {"azure": "azure", "on prem": "on-premises"}
 
 
-@dataclass
-class Attribute:
+class Attribute(msgspec.Struct):
     label: str
     kind: str  # String, Boolean, List, Header, or what the file says
     value: str | None  # the text, "true"/"false", or the selected entry; None when not answered
 
 
-@dataclass
-class Sheet:
+class Sheet(msgspec.Struct):
     stencil: str | None  # the first heading: the name of the stencil the shape was drawn with
     attributes: list[Attribute]
     headings: int  # the other headings (groups on screen)
@@ -41,12 +40,11 @@ class Sheet:
         return None
 
 
-@dataclass
-class Mapped:
+class Mapped(msgspec.Struct):
     """What a sheet gives the model: fields, notes on the rest, and counts for the report."""
 
-    fields: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = msgspec.field(default_factory=dict)
+    notes: list[str] = msgspec.field(default_factory=list)
     used: int = 0
     unset: int = 0
     tls: str | None = None  # "label: value" when the shape enforces TLS for connections to it

@@ -9,8 +9,9 @@ their own, in one note per shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import ModelDraft, short
 from threatloom.interop.interface import ImportReport
@@ -31,13 +32,12 @@ PRODUCTS = ("azure", "adfs", "dynamics", "identity server", "wcf")  # stencils t
 UNTRUSTED_TRUST, DEFAULT_TRUST = 0, 5
 
 
-@dataclass
-class Diagram:
+class Diagram(msgspec.Struct):
     """What the threats need: our IDs and names for the tool's GUIDs."""
 
-    elements: dict[str, str] = field(default_factory=dict)  # GUID -> component ID
-    flows: dict[str, str] = field(default_factory=dict)  # GUID -> flow ID
-    names: dict[str, str] = field(default_factory=dict)  # GUID -> name, for every shape and line
+    elements: dict[str, str] = msgspec.field(default_factory=dict)  # GUID -> component ID
+    flows: dict[str, str] = msgspec.field(default_factory=dict)  # GUID -> flow ID
+    names: dict[str, str] = msgspec.field(default_factory=dict)  # GUID -> name, for every shape and line
     unset: int = 0  # attributes left unanswered
     headings: int = 0
 

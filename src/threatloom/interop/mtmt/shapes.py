@@ -8,15 +8,15 @@ pairs; a value may be a DataContract reference (`z:Ref`) to a shape serialised e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from xml.etree.ElementTree import Element
+
+import msgspec
 
 from threatloom.interop.mtmt.attributes import Sheet, read_sheet
 from threatloom.interop.mtmt.xmltree import SERIAL, Locator, kid, kids, text, xsi_type
 
 
-@dataclass
-class Shape:
+class Shape(msgspec.Struct):
     guid: str
     generic: str  # GE.P, GE.EI, GE.DS, GE.TB.B, GE.TB.L, GE.DF, GE.A…
     type_id: str  # the stencil, e.g. SE.DS.TMCore.AzureStorage
@@ -42,8 +42,7 @@ class Shape:
         return self.width * self.height
 
 
-@dataclass
-class Surface:
+class Surface(msgspec.Struct):
     guid: str
     name: str
     shapes: list[Shape]

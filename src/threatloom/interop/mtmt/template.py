@@ -8,21 +8,21 @@ category of each threat type, and the labels of the threat properties.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from xml.etree.ElementTree import Element
+
+import msgspec
 
 from threatloom.interop.interface import ImportReport
 from threatloom.interop.mtmt.xmltree import kid, kids, text
 
 
-@dataclass
-class Template:
+class Template(msgspec.Struct):
     name: str = ""
     version: str = ""
     author: str = ""
-    categories: dict[str, str] = field(default_factory=dict)  # letter -> name
-    threat_types: dict[str, tuple[str, str]] = field(default_factory=dict)  # TH id -> (category, title)
-    labels: dict[str, str] = field(default_factory=dict)  # threat property -> label shown in the tool
+    categories: dict[str, str] = msgspec.field(default_factory=dict)  # letter -> name
+    threat_types: dict[str, tuple[str, str]] = msgspec.field(default_factory=dict)  # TH id -> (category, title)
+    labels: dict[str, str] = msgspec.field(default_factory=dict)  # threat property -> label shown in the tool
 
     @property
     def title(self) -> str:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
 from typing import Any
 from xml.etree.ElementTree import Element
+
+import msgspec
 
 from threatloom.interop.draft import ModelDraft, id_words, long_text, short, slug
 from threatloom.interop.interface import ImportReport
@@ -54,8 +55,7 @@ GRAMMAR = re.compile(r"(?is)^\s*(?P<source>(?:an?|the)\s+[\w -]{1,40}?|attackers
 LINK = re.compile(r"(?is)<a\s[^>]*href=\"([^\"]*)\"[^>]*>(.*?)</a>")
 
 
-@dataclass
-class Instance:
+class Instance(msgspec.Struct):
     number: str
     key: str
     path: str
@@ -66,8 +66,8 @@ class Instance:
     source: str | None
     target: str | None
     justification: str
-    props: dict[str, str] = field(default_factory=dict)
-    details: list[str] = field(default_factory=list)  # other values of the tool, for the note
+    props: dict[str, str] = msgspec.field(default_factory=dict)
+    details: list[str] = msgspec.field(default_factory=list)  # other values of the tool, for the note
 
 
 def read_instances(root: Element, loc: Locator) -> list[Instance]:

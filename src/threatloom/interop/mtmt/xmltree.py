@@ -10,8 +10,9 @@ GUID of the shape concerned - in the file's text.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from xml.etree.ElementTree import Element
+
+import msgspec
 
 from threatloom.errors import InputError, Problem, SourceLocation, line_and_column
 from threatloom.interop.reading import ForeignDocument
@@ -56,8 +57,7 @@ def xsi_type(element: Element) -> str:
     return (element.get(f"{XSI}type") or "").rsplit(":", 1)[-1]
 
 
-@dataclass
-class Locator:
+class Locator(msgspec.Struct):
     """Errors located in the file by a text near the problem (a GUID, a tag)."""
 
     document: ForeignDocument

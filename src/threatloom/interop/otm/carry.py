@@ -9,9 +9,9 @@ against the model schema, so a file edited by hand fails with a located error ra
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
+from msgspec.structs import replace
 from pydantic import BaseModel, ValidationError
 
 from threatloom.errors import InputError

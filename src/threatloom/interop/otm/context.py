@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import ModelDraft, keep_id, short
 from threatloom.interop.interface import ImportReport
@@ -16,23 +17,22 @@ _READABLE = re.compile(r"^[a-z][a-z0-9-]{0,59}$")
 _HEX_RUN = re.compile(r"(?:^|-)[0-9a-f]{8,}(?:-|$)")
 
 
-@dataclass
-class ImportContext:
+class ImportContext(msgspec.Struct):
     document: ForeignDocument
     draft: ModelDraft
     report: ImportReport
     carried_project: dict[str, Any] | None = None  # project.attributes.threatloom: a file threatloom wrote
-    zones: dict[str, str] = field(default_factory=dict)  # OTM trust zone ID -> ours
-    placeholder_zones: set[str] = field(default_factory=set)  # OTM IDs of threatloom's "no zone" zone
-    components: dict[str, str] = field(default_factory=dict)  # OTM component ID -> ours
-    component_zone: dict[str, str | None] = field(default_factory=dict)  # our element ID -> our zone
-    flows: dict[str, str] = field(default_factory=dict)  # OTM dataflow ID -> ours
-    assets: dict[str, str] = field(default_factory=dict)  # OTM asset ID -> ours
-    representations: dict[str, str] = field(default_factory=dict)  # OTM representation ID -> its type
-    zone_stand_ins: dict[str, str] = field(default_factory=dict)  # our zone ID -> element standing for it
-    element_assets: dict[str, list[str]] = field(default_factory=dict)  # our element or flow -> its assets
+    zones: dict[str, str] = msgspec.field(default_factory=dict)  # OTM trust zone ID -> ours
+    placeholder_zones: set[str] = msgspec.field(default_factory=set)  # OTM IDs of threatloom's "no zone" zone
+    components: dict[str, str] = msgspec.field(default_factory=dict)  # OTM component ID -> ours
+    component_zone: dict[str, str | None] = msgspec.field(default_factory=dict)  # our element ID -> our zone
+    flows: dict[str, str] = msgspec.field(default_factory=dict)  # OTM dataflow ID -> ours
+    assets: dict[str, str] = msgspec.field(default_factory=dict)  # OTM asset ID -> ours
+    representations: dict[str, str] = msgspec.field(default_factory=dict)  # OTM representation ID -> its type
+    zone_stand_ins: dict[str, str] = msgspec.field(default_factory=dict)  # our zone ID -> element standing for it
+    element_assets: dict[str, list[str]] = msgspec.field(default_factory=dict)  # our element or flow -> its assets
     # threat instances met on components and dataflows: (keys of the list, our element or flow ID, list)
-    instances: list[tuple[tuple[Key, ...], str, list[Any]]] = field(default_factory=list)
+    instances: list[tuple[tuple[Key, ...], str, list[Any]]] = msgspec.field(default_factory=list)
 
     # -- reading ---------------------------------------------------------------------------------------
 

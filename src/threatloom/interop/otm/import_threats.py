@@ -15,8 +15,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import long_text, reserve_id, short, slug
 from threatloom.interop.otm.carry import carried as carried_of
@@ -39,23 +40,22 @@ from threatloom.model.schema import Control, ManualThreat
 from threatloom.model.vocabulary import ControlStatus, ThreatStatus, Treatment
 
 
-@dataclass
-class _Definition:
+class _Definition(msgspec.Struct):
     keys: tuple[Key, ...]
     obj: dict[str, Any]
     name: str
     carry: dict[str, Any] | None
-    instances: list[tuple[tuple[Key, ...], str, dict[str, Any]]] = field(default_factory=list)
+    instances: list[tuple[tuple[Key, ...], str, dict[str, Any]]] = msgspec.field(default_factory=list)
 
 
-@dataclass
-class _Threats:
+class _Threats(msgspec.Struct):
     ctx: ImportContext
-    threats: dict[str, _Definition] = field(default_factory=dict)
-    mitigations: dict[str, _Definition] = field(default_factory=dict)
-    controls: dict[tuple[str, ControlStatus], str] = field(default_factory=dict)  # (OTM mitigation, status) -> ours
-    made: set[str] = field(default_factory=set)  # OTM mitigations that have a control already
-    used: set[str] = field(default_factory=set)  # OTM mitigations some instance uses
+    threats: dict[str, _Definition] = msgspec.field(default_factory=dict)
+    mitigations: dict[str, _Definition] = msgspec.field(default_factory=dict)
+    # (OTM mitigation, status) -> ours
+    controls: dict[tuple[str, ControlStatus], str] = msgspec.field(default_factory=dict)
+    made: set[str] = msgspec.field(default_factory=set)  # OTM mitigations that have a control already
+    used: set[str] = msgspec.field(default_factory=set)  # OTM mitigations some instance uses
 
     def definitions(self, root: dict[str, Any], section: str, required: str) -> dict[str, _Definition]:
         doc, out = self.ctx.document, {}

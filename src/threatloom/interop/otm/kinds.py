@@ -10,7 +10,8 @@ tags and name the same way, so that StartLeft's `aws_synthetics_canary` still be
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.model.vocabulary import ComponentKind as K
 from threatloom.model.vocabulary import ElementType
@@ -18,8 +19,7 @@ from threatloom.model.vocabulary import ElementType
 P, D, E = ElementType.PROCESS, ElementType.DATA_STORE, ElementType.EXTERNAL_ENTITY
 
 
-@dataclass(frozen=True, slots=True)
-class Classified:
+class Classified(msgspec.Struct, frozen=True):
     type: ElementType
     kind: K
     technology: str | None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import long_text, short
 from threatloom.interop.threagile.source import Keys, Source, sentence_list
@@ -44,8 +45,7 @@ def _says_personal(text: str) -> bool:
     return any(not _NEGATION.search(text[max(0, m.start() - 30):m.start()]) for m in _PERSONAL.finditer(text))
 
 
-@dataclass
-class TechnicalAsset:
+class TechnicalAsset(msgspec.Struct):
     """A technical asset read once, before trust boundaries decide its zone."""
 
     name: str

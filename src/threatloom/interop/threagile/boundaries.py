@@ -3,8 +3,9 @@ sits on the internet outside them; shared runtimes become notes on the assets th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import long_text, short
 from threatloom.interop.threagile.assets import TechnicalAsset
@@ -16,8 +17,7 @@ RUNTIME_KEYS = ("id", "description", "tags", "technical_assets_running")
 MAX_TRUST = 10
 
 
-@dataclass
-class Boundary:
+class Boundary(msgspec.Struct):
     name: str
     keys: Keys
     data: dict[str, Any]

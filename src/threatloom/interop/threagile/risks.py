@@ -4,8 +4,9 @@ risk tracking becomes decisions (or, for Threagile's built-in risks, notes)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import long_text, short
 from threatloom.interop.threagile.source import Keys, Source, plain, sentence_list
@@ -30,8 +31,7 @@ TRACKING_KEYS = ("status", "justification", "ticket", "date", "checked_by")
 SOURCE = "An attacker"
 
 
-@dataclass
-class Risk:
+class Risk(msgspec.Struct):
     synthetic_id: str  # Threagile's ID of the risk, which risk tracking refers to
     threat_id: str
     category: str

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from threatloom.errors import InputError
 from threatloom.interop.draft import ModelDraft
@@ -18,8 +19,7 @@ Keys = tuple[Key, ...]
 _TAG = re.compile(r"<[^>]{0,200}>")
 
 
-@dataclass
-class Source:
+class Source(msgspec.Struct):
     """The document being imported, the draft it fills and the report that counts what happened."""
 
     document: ForeignDocument

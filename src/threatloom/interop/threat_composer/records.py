@@ -7,8 +7,9 @@ format does not define are returned as `extra` so that the importer keeps them a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.reading import ForeignDocument, Key
 
@@ -22,8 +23,7 @@ THREAT_KEYS = {"id", "numericId", "displayOrder", "metadata", "tags", "threatSou
                "status"}
 
 
-@dataclass
-class Entry:
+class Entry(msgspec.Struct):
     """An assumption or a mitigation: numbered text with metadata and tags."""
 
     uuid: str
@@ -34,11 +34,10 @@ class Entry:
     metadata: Metadata
     tags: list[str]
     keys: tuple[Key, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass
-class Threat:
+class Threat(msgspec.Struct):
     uuid: str
     number: int
     order: float
@@ -54,7 +53,7 @@ class Threat:
     metadata: Metadata
     tags: list[str]
     keys: tuple[Key, ...]
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def meta(self, key: str) -> str | list[str] | None:
         for name, value in self.metadata:
@@ -63,8 +62,7 @@ class Threat:
         return None
 
 
-@dataclass
-class Link:
+class Link(msgspec.Struct):
     """`assumptionLinks` (kind Threat or Mitigation) and `mitigationLinks` (kind None)."""
 
     owner: str  # the assumption's or mitigation's UUID

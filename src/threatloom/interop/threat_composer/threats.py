@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.draft import ModelDraft, long_text, short
 from threatloom.interop.interface import ImportReport
@@ -47,13 +48,12 @@ STATUS_DECISION = {
 }
 
 
-@dataclass
-class ThreatLinks:
+class ThreatLinks(msgspec.Struct):
     """What other records say about one threat: its mitigations and assumptions."""
 
-    mitigations: list[tuple[int, str]] = field(default_factory=list)  # (M-number, control ID)
-    assumptions: list[int] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    mitigations: list[tuple[int, str]] = msgspec.field(default_factory=list)  # (M-number, control ID)
+    assumptions: list[int] = msgspec.field(default_factory=list)
+    notes: list[str] = msgspec.field(default_factory=list)
 
 
 def label(prefix: str, numbers: Iterable[int]) -> str:

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import msgspec
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import CandidateControl
@@ -26,8 +27,7 @@ IN_PLACE = " (in place)"
 _LINE = re.compile(r"^\s*-\s+(C-[A-Z0-9-]{1,60})(?:\s+(.*?))?\s*$")
 
 
-@dataclass(frozen=True)
-class Mitigation:
+class Mitigation(msgspec.Struct, frozen=True):
     """A mitigation text taken apart: the people's text, and the candidate controls threatloom listed."""
 
     text: str

@@ -8,8 +8,9 @@ on the cell itself: both places are read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from threatloom.interop.reading import ForeignDocument, Key
 from threatloom.interop.threat_dragon.geometry import Rect
@@ -30,8 +31,7 @@ LAYOUT_KEYS = frozenset({"position", "size", "attrs", "visible", "zIndex", "z", 
 DERIVED_KEYS = frozenset({"hasOpenThreats", "threatFrequency"})
 
 
-@dataclass
-class Cell:
+class Cell(msgspec.Struct):
     """One diagram cell, whichever version wrote it."""
 
     diagram: int
@@ -42,14 +42,14 @@ class Cell:
     name: str
     props: dict[str, Any]  # the element properties (v2: cell.data, v1: the cell)
     props_keys: tuple[Key, ...]
-    raw: dict[str, Any] = field(default_factory=dict)  # the cell as written
+    raw: dict[str, Any] = msgspec.field(default_factory=dict)  # the cell as written
     rect: Rect | None = None
     source: str | None = None
     target: str | None = None
     ends: tuple[str, str] = ("", "")  # how the ends are given, when they name no cell
-    threats: list[tuple[dict[str, Any], tuple[Key, ...]]] = field(default_factory=list)
+    threats: list[tuple[dict[str, Any], tuple[Key, ...]]] = msgspec.field(default_factory=list)
     duplicate_threats: int = 0
-    unknown_keys: list[str] = field(default_factory=list)
+    unknown_keys: list[str] = msgspec.field(default_factory=list)
 
     @property
     def key(self) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from threatloom.interop.draft import ModelDraft, keep_id
 from threatloom.interop.interface import ImportReport
@@ -30,8 +31,7 @@ ASSETS: dict[str, dict[str, Any]] = {
 }
 
 
-@dataclass
-class Element:
+class Element(msgspec.Struct):
     """A cell imported as an element of the model."""
 
     id: str
@@ -41,8 +41,7 @@ class Element:
     party: bool
 
 
-@dataclass(frozen=True)
-class ThreatText:
+class ThreatText(msgspec.Struct, frozen=True):
     """The text fields of a Threat Dragon threat, placeholders dropped."""
 
     title: str
@@ -54,8 +53,7 @@ class ThreatText:
     status: str  # "Open" when the file gives none
 
 
-@dataclass
-class RuleThreat:
+class RuleThreat(msgspec.Struct):
     """A threat whose ID is one of threatloom's rule threats (`TL-S001@web`), set aside until the whole
     file is read: only then can the rules tell whether they find it again (:mod:`.rule_threats`)."""
 
@@ -68,18 +66,17 @@ class RuleThreat:
     number: int  # its place among the threats of its element, as the other threats are numbered
 
 
-@dataclass
-class Context:
+class Context(msgspec.Struct):
     doc: ForeignDocument
     draft: ModelDraft
     report: ImportReport
-    elements: dict[str, Element] = field(default_factory=dict)  # cell key -> element
-    cells: dict[str, Cell] = field(default_factory=dict)  # cell key -> cell, for every cell read
-    assets: set[str] = field(default_factory=set)
-    threat_ids: set[str] = field(default_factory=set)
-    per_element: dict[str, int] = field(default_factory=dict)  # threats numbered per element
-    controls: dict[tuple[str, str], str] = field(default_factory=dict)  # (text, status) -> control ID
-    rule_threats: list[RuleThreat] = field(default_factory=list)
+    elements: dict[str, Element] = msgspec.field(default_factory=dict)  # cell key -> element
+    cells: dict[str, Cell] = msgspec.field(default_factory=dict)  # cell key -> cell, for every cell read
+    assets: set[str] = msgspec.field(default_factory=set)
+    threat_ids: set[str] = msgspec.field(default_factory=set)
+    per_element: dict[str, int] = msgspec.field(default_factory=dict)  # threats numbered per element
+    controls: dict[tuple[str, str], str] = msgspec.field(default_factory=dict)  # (text, status) -> control ID
+    rule_threats: list[RuleThreat] = msgspec.field(default_factory=list)
     _catalog: Catalog | None = None
 
     @property

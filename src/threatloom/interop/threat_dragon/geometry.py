@@ -12,11 +12,11 @@ The rule (the same on import and, in reverse, on export):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 
-@dataclass(frozen=True, slots=True)
-class Rect:
+class Rect(msgspec.Struct, frozen=True):
     x: float
     y: float
     width: float

@@ -10,7 +10,8 @@ and no child's, so importing the export back gives every element its zone again 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.interop.threat_dragon.geometry import Rect
 
@@ -23,15 +24,13 @@ MARGIN = 40
 SIZES = {"process": (100, 100), "store": (160, 80), "actor": (160, 80)}
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     id: str
     shape: str  # actor, process or store
     zone: str | None
 
 
-@dataclass
-class Layout:
+class Layout(msgspec.Struct):
     nodes: dict[str, Rect]
     boxes: dict[str, Rect]  # zone ID -> its box
     depth: dict[str, int]  # zone ID -> nesting depth, 0 for an outermost zone

@@ -12,7 +12,8 @@ Writers (:mod:`.dot`, :mod:`.mermaid`) turn a :class:`Diagram` into text; they a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+
+import msgspec
 
 from threatloom.engine.threat import Analysis, Threat
 from threatloom.errors import ThreatloomError
@@ -57,8 +58,7 @@ class UnknownZoneError(ThreatloomError):
         self.zone = zone
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(msgspec.Struct, frozen=True):
     id: str  # element ID, or zone ID in the overview
     name: str
     shape: str  # "process", "data-store", "external-entity" or "zone"
@@ -69,8 +69,7 @@ class Node:
     trust: int = 0  # its zone's trust (a party without a zone: its own): drawings lay out low trust first
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(msgspec.Struct, frozen=True):
     id: str
     source: str
     destination: str
@@ -88,8 +87,7 @@ class Edge:
     # `name` may hold several lines ("\n"): the overview writes one per direction
 
 
-@dataclass(frozen=True, slots=True)
-class Cluster:
+class Cluster(msgspec.Struct, frozen=True):
     """A trust zone drawn as a box around its elements and the zones inside it."""
 
     id: str
@@ -100,15 +98,14 @@ class Cluster:
     internet: bool = False
 
 
-@dataclass(frozen=True)
-class Diagram:
+class Diagram(msgspec.Struct, frozen=True):
     title: str
     mode: str  # "full", "zone" or "overview"
     nodes: dict[str, Node]
     clusters: tuple[Cluster, ...]
     loose: tuple[str, ...]  # nodes outside every zone
     edges: tuple[Edge, ...]
-    empty_zones: frozenset[str] = field(default_factory=frozenset)
+    empty_zones: frozenset[str] = msgspec.field(default_factory=frozenset)
 
 
 def build_diagram(model: Model, analysis: Analysis, *, zone: str | None = None,
@@ -130,8 +127,7 @@ def auto_overview(model: Model) -> bool:
     return len(model.index.elements) > OVERVIEW_ABOVE
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneSection:
+class ZoneSection(msgspec.Struct, frozen=True):
     """One zone diagram of a report: the zone, with or without the zones inside it."""
 
     zone: str

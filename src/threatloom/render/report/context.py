@@ -6,7 +6,7 @@ the spreadsheet all read this one context, so their figures agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from threatloom import __version__
 from threatloom.engine.threat import Factor, Threat
@@ -38,8 +38,7 @@ CATEGORY_BY_VALUE = {c.value: label for c, label in CATEGORY_LABELS.items()}
 STATUS_BY_VALUE = {s.value: label for s, label in STATUS_LABELS.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class ControlView:
+class ControlView(msgspec.Struct, frozen=True):
     id: str
     name: str
     in_place: bool
@@ -49,8 +48,7 @@ class ControlView:
     effort: str
 
 
-@dataclass(frozen=True, slots=True)
-class ThreatView:
+class ThreatView(msgspec.Struct, frozen=True):
     """A threat with the names a reader needs next to it."""
 
     threat: Threat
@@ -101,14 +99,12 @@ class ThreatView:
         return " · ".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
-class AssetView:
+class AssetView(msgspec.Struct, frozen=True):
     asset: Asset
     risk: RiskTally
 
 
-@dataclass(frozen=True)
-class ReportContext:
+class ReportContext(msgspec.Struct, frozen=True):
     model: Model
     generator: str
     threats: tuple[ThreatView, ...]

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from threatloom.render import palette
 from threatloom.render.report.charts import inherent_residual_bars
@@ -38,8 +39,7 @@ SMALL = (520.0, 330.0)  # half a portrait page: a drawing that fits it (shrunk a
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
-@dataclass(frozen=True, slots=True)
-class DiagramFigure:
+class DiagramFigure(msgspec.Struct, frozen=True):
     title: str
     svg: str  # inline SVG markup, or "" when it could not be drawn
     note: str  # what a reader should know about it
@@ -67,8 +67,7 @@ class DiagramFigure:
         return max(self.scale(LANDSCAPE), self.scale(PORTRAIT)) >= READABLE_SCALE
 
 
-@dataclass(frozen=True, slots=True)
-class Diagrams:
+class Diagrams(msgspec.Struct, frozen=True):
     """The report's drawings: the whole system (every element, or the zone overview), then one per zone
     when the whole does not fit a page legibly."""
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
+
+import msgspec
 
 from threatloom.engine.threat import Analysis
 from threatloom.model.schema import Model
@@ -14,13 +15,12 @@ if TYPE_CHECKING:
     from threatloom.catalog.schema import CatalogControl
 
 
-@dataclass(frozen=True)
-class ReportInput:
+class ReportInput(msgspec.Struct, frozen=True):
     """Everything a report shows. Renderers read it; they compute no risk of their own."""
 
     model: Model
     analysis: Analysis
-    controls: Mapping[str, CatalogControl] = field(default_factory=dict)
+    controls: Mapping[str, CatalogControl] = msgspec.field(default_factory=dict)
     """The catalog's controls, for the NIST SP 800-53 and OWASP ASVS references of candidate controls."""
     previous: Analysis | None = None
     """The analysis of an earlier version of the model, to show progress."""

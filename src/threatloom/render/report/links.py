@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from threatloom.engine.threat import Threat
 
 _ATTACK = re.compile(r"^T(\d{4})(?:\.(\d{3}))?$")
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(msgspec.Struct, frozen=True):
     label: str
     url: str | None  # None when the identifier has no known page
 
