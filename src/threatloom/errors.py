@@ -63,6 +63,10 @@ class InputError(ThreatloomError):
         self.problems: list[Problem] = [] if problems is None else problems
         super().__init__(self.summary())
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[list[Problem]]]:
+        # the base class would rebuild it from its message, the summary, and lose the problems
+        return type(self), (self.problems,)
+
     def summary(self) -> str:
         return "\n".join(p.render() for p in self.problems)
 

@@ -117,8 +117,10 @@ class Threat(msgspec.Struct, frozen=True):
         return self.status not in UNSETTLED
 
 
-class Analysis(msgspec.Struct, frozen=True):
-    """Everything computed from one model and catalog. Never edits the model."""
+class Analysis(msgspec.Struct, frozen=True, dict=True):
+    """Everything computed from one model and catalog. Never edits the model.
+
+    (`dict=True` gives it room for `by_id`, which is derived from the threats and so no field.)"""
 
     system: str
     threats: tuple[Threat, ...]
@@ -128,10 +130,14 @@ class Analysis(msgspec.Struct, frozen=True):
     rules_evaluated: int = 0
     elements_analysed: int = 0
     flows_analysed: int = 0
-    by_id: dict[str, Threat] = msgspec.field(default_factory=dict)
 
-    def __post_init__(self) -> None:
-        self.by_id.update({t.id: t for t in self.threats})
+    @property
+    def by_id(self) -> dict[str, Threat]:
+        """The threats by ID, built on first use."""
+        found: dict[str, Threat] | None = self.__dict__.get("by_id")
+        if found is None:
+            found = self.__dict__["by_id"] = {t.id: t for t in self.threats}
+        return found
 
     def gaps(self) -> list[Threat]:
         """Threats whose residual risk exceeds the appetite and that no valid decision treats."""
