@@ -31,15 +31,14 @@ A decision that counts but whose due date passed while the work is open is repor
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
-import difflib
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from threatloom.engine.threat import AppliedDecision
 from threatloom.errors import Problem
+from threatloom.lifecycle.patterns import ThreatPatterns, is_pattern, unmatched_hint
 from threatloom.model.schema import Decision, Model
 from threatloom.model.vocabulary import Level, ThreatStatus, Treatment
 
@@ -59,52 +58,21 @@ ALLOWED_STATUS: dict[Treatment, tuple[ThreatStatus, ...]] = {
 UNTREATED = (ThreatStatus.OPEN, ThreatStatus.IN_PROGRESS)
 
 
-def is_pattern(threat: str) -> bool:
-    return any(ch in threat for ch in "*?")
-
-
 class DecisionMatcher:
     """Finds the decision that settles a threat, and remembers which decisions were used."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
-        self.exact: dict[str, int] = {}
-        self.hits: dict[int, int] = {}  # decision index -> threats it settles
+        self.patterns = ThreatPatterns(d.threat for d in model.decisions)
+        self.hits: dict[int, int] = dict.fromkeys(range(len(model.decisions)), 0)  # decision -> threats settled
         self.seen: set[int] = set()  # decisions whose pattern matched some threat
-        self._exact_all: dict[str, list[int]] = {}
-        # wildcards indexed by the rule they name (`TL-S003@*`), so that a threat tries those of its own
-        # rule and the few whose rule part has a wildcard, not every pattern of the model
-        self._by_rule: dict[str, list[tuple[re.Pattern[str], int]]] = {}
-        self._any_rule: list[tuple[re.Pattern[str], int]] = []
-        for i, decision in enumerate(self.model.decisions):
-            if is_pattern(decision.threat):
-                compiled = (re.compile(fnmatch.translate(decision.threat)), i)
-                rule, at, _ = decision.threat.partition("@")
-                if at and not any(ch in rule for ch in "*?["):
-                    self._by_rule.setdefault(rule, []).append(compiled)
-                else:
-                    self._any_rule.append(compiled)
-            else:
-                self.exact.setdefault(decision.threat, i)
-                self._exact_all.setdefault(decision.threat, []).append(i)
-            self.hits[i] = 0
-        self._tried: dict[str, list[tuple[re.Pattern[str], int]]] = {}  # rule part -> patterns, in order
-
-    def _patterns_for(self, threat_id: str) -> list[tuple[re.Pattern[str], int]]:
-        """The wildcards that can match `threat_id`, in the order written: a pattern whose rule part is
-        plain text matches only IDs that start with it and `@`."""
-        rule = threat_id.partition("@")[0]
-        found = self._tried.get(rule)
-        if found is None:
-            found = self._tried[rule] = sorted([*self._by_rule.get(rule, ()), *self._any_rule], key=lambda p: p[1])
-        return found
 
     def match(self, threat_id: str) -> int | None:
         """Index of the decision that applies to `threat_id`, or None."""
         if not self.hits:  # a model without decisions: nothing to match or to remember
             return None
-        exact = self._exact_all.get(threat_id, [])
-        matching = [i for pattern, i in self._patterns_for(threat_id) if pattern.match(threat_id)]
+        exact = self.patterns.exact(threat_id)
+        matching = self.patterns.wildcards(threat_id)
         self.seen.update(exact)
         self.seen.update(matching)
         found = exact[0] if exact else (matching[0] if matching else None)
@@ -112,8 +80,10 @@ class DecisionMatcher:
             self.hits[found] += 1
         return found
 
-    def unmatched(self, threat_ids: Iterable[str]) -> list[Problem]:
-        """A warning for every decision that applies to no threat, located at the decision."""
+    def unmatched(self, threat_ids: Iterable[str], refined: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
+        """A warning for every decision that applies to no threat, located at the decision. `refined` maps
+        the generated threats that the team's own threats refine (and so are no longer listed) to those
+        threats: a decision on one of them belongs on the team's threat."""
         ids = sorted(threat_ids)
         problems = []
         for i, count in self.hits.items():
@@ -128,37 +98,27 @@ class DecisionMatcher:
                                         "remove it or merge it with the other decision", "shadowed-decision",
                                         severity="warning"))
                 continue
-            hint = _unmatched_hint(decision.threat, ids)
-            problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat", hint,
-                                    "unmatched-decision", severity="warning"))
+            by = _refined_by(decision.threat, refined or {})
+            if by:
+                problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat: "
+                                        f"{', '.join(by)} refines what it matched",
+                                        f"decide on {by[0]} instead, and remove this decision",
+                                        "refined-decision", severity="warning"))
+                continue
+            problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat",
+                                    unmatched_hint(decision.threat, ids), "unmatched-decision", severity="warning"))
         return problems
 
 
-def _unmatched_hint(threat: str, ids: Sequence[str]) -> str:
-    """A hint for a decision matching nothing: the closest ID for an exact one; for a wildcard, only an
-    ID sharing its literal start (else any ID looks "close" once the wildcards are dropped). `ids` are
-    sorted, so the IDs with a given start are found by bisection, not by a pass over all of them."""
-    if is_pattern(threat):
-        prefix = re.split(r"[*?]", threat, maxsplit=1)[0]
-        pool = _starting_with(ids, prefix)
-        close = difflib.get_close_matches(threat.replace("*", "").replace("?", ""), pool, 1, 0.0) if pool else []
-        if close:
-            return f"no threat ID fits the pattern; the closest is {close[0]!r}"
-        return "the threats it covered may be gone: remove or update it"
-    # a misspelt ID usually keeps its rule or its target right: look among the threats of the same rule
-    # first, and through every ID only when none of them is close
-    rule = threat.partition("@")[0]
-    close = difflib.get_close_matches(threat, _starting_with(ids, rule + "@"), 1, 0.6) \
-        or difflib.get_close_matches(threat, ids, 1, 0.6)
-    return f"did you mean {close[0]!r}?" if close else "the threat may be gone: remove or update it"
-
-
-def _starting_with(ids: Sequence[str], prefix: str) -> list[str]:
-    start = bisect.bisect_left(ids, prefix)
-    end = start
-    while end < len(ids) and ids[end].startswith(prefix):
-        end += 1
-    return list(ids[start:end])
+def _refined_by(pattern: str, refined: Mapping[str, Sequence[str]]) -> list[str]:
+    """The team's threats that refine a generated threat `pattern` matches (the few refined threats are
+    tried, not the whole analysis)."""
+    if not refined:
+        return []
+    if not is_pattern(pattern):
+        return list(refined.get(pattern, ()))
+    compiled = re.compile(fnmatch.translate(pattern))
+    return sorted({m for threat_id, by in refined.items() if compiled.match(threat_id) for m in by})
 
 
 def apply_decision(decision: Decision, index: int, level: Level, appetite: Level,
