@@ -11,6 +11,9 @@ load balancer or reverse proxy in front of the element when it protects what is 
 (`counts_from: [front]`); on a cloud account or container platform in the element's zone or an
 enclosing one (`counts_from: [platform]`). "In front of" follows the flows into the element through
 pass-through elements, indexed once per element.
+
+A generated threat that a manual threat refines (`refines:`) is scored but takes no decision and is not
+listed: the manual threat reports it (see :mod:`threatloom.engine.refinement`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from threatloom.engine.conditions import Interaction, Predicate
 from threatloom.engine.facts import LazyFacts, element_facts, flow_facts
 from threatloom.engine.origins import CLOUD_KINDS, PASS_THROUGH, topology_of
 from threatloom.engine.reach import Reach, compute_reach
+from threatloom.engine.refinement import Refinements, refined_parts
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
@@ -226,6 +230,7 @@ class _Analyser:
         self._fronts: dict[str, tuple[str, ...]] = {}
         self._platforms = _platforms_by_zone(self.index)
         self.matcher = DecisionMatcher(model)
+        self.refining = Refinements(model) if any(m.refines for m in model.threats) else None
         self.locate = model.locator()
         self.owasp = model.risk.method is RiskMethod.OWASP
         self.decision_notes: dict[tuple[int, str, bool], list[str]] = defaultdict(list)
@@ -277,14 +282,33 @@ class _Analyser:
             for compiled in flow_rules_here:
                 if compiled.when(interaction):
                     threats.append(self._flow_threat(compiled, flow.id, interaction))
-        threats.extend(self._manual(t) for t in self.model.threats)
+        threats, refined = self._fold_refined(threats)
+        threats.extend(self._manual(t, refined.get(t.id, ())) for t in self.model.threats)
         threats.sort(key=rank_key)
-        unmatched = self.matcher.unmatched(t.id for t in threats)
+        refining = self.refining
+        unmatched = self.matcher.unmatched((t.id for t in threats), refining.refined_by if refining else None)
+        if refining is not None:
+            unmatched += refining.unmatched([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by])
         return Analysis(
             system=self.model.system.name, threats=tuple(threats),
             risk_appetite=self.model.system.risk_appetite, unmatched_decisions=tuple(unmatched),
             decision_problems=tuple(self._decision_problems()), rules_evaluated=len(rules),
             elements_analysed=len(in_scope), flows_analysed=len(interactions))
+
+    def _fold_refined(self, threats: list[Threat]) -> tuple[list[Threat], dict[str, list[Threat]]]:
+        """The generated threats no manual threat refines, and by manual threat those it refines."""
+        if self.refining is None:
+            return threats, {}
+        kept: list[Threat] = []
+        refined: dict[str, list[Threat]] = defaultdict(list)
+        for threat in threats:
+            by = self.refining.refined_by.get(threat.id)
+            if by is None:
+                kept.append(threat)
+            else:
+                for manual_id in by:
+                    refined[manual_id].append(threat)
+        return kept, refined
 
     def _all_facts(self, facts: LazyFacts) -> LazyFacts:
         """Without the index every fact is computed up front, as every rule meets every target."""
@@ -425,7 +449,10 @@ class _Analyser:
         threat_id = f"{rule.id}@{target}"
         if self.record:
             self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind)
-        status, decision = self._decide(threat_id, scored)
+        if self.refining is not None and self.refining.claims(threat_id):
+            status, decision = ThreatStatus.OPEN, None  # the manual threat refining it takes the decision
+        else:
+            status, decision = self._decide(threat_id, scored)
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
             category=rule.category, target=target, target_kind=on.kind, elements=on.elements, zone=on.zone,
@@ -581,8 +608,9 @@ class _Analyser:
             problems.append(decision_problem(self.model, index, note, valid, sorted(threat_ids)))
         return problems
 
-    def _manual(self, manual: ManualThreat) -> Threat:
+    def _manual(self, manual: ManualThreat, refined: Sequence[Threat] = ()) -> Threat:
         index = self.index
+        capec, cwe, attack, tags = refined_parts(manual, refined)
         assets = [index.assets[a] for a in manual.assets if a in index.assets]
         first = manual.elements[0]
         reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, {})})
@@ -646,11 +674,12 @@ class _Analyser:
             elements=tuple(manual.elements), zone=element.zone if element else None,
             assets=tuple(a.id for a in assets), actors=tuple([manual.actor] if manual.actor else reaching),
             reachable=bool(reaching) or not self.model.actors or not needs_attacker(manual.category, Skill.LOW),
-            capec=manual.capec, cwe=manual.cwe,
-            attack=manual.attack, detection="", controls=candidates,
+            capec=capec, cwe=cwe, attack=attack,
+            detection=" ".join(dict.fromkeys(t.detection for t in refined if t.detection)), controls=candidates,
             controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss,
             cvss_score=cvss.base_score if cvss is not None else None,
-            exposed=any(index.is_internet(e) for e in manual.elements if e in index.elements))
+            exposed=any(index.is_internet(e) for e in manual.elements if e in index.elements),
+            tags=tags, refines=tuple(sorted(t.id for t in refined)))
 

@@ -110,6 +110,7 @@ class Threat(msgspec.Struct, frozen=True):
     cvss_score: float | None = None
     tags: tuple[str, ...] = ()
     exposed: bool = False  # on or reached straight from the internet (ranks ties first)
+    refines: tuple[str, ...] = ()  # the generated threats a manual threat stands for, by ID
 
     @property
     def treated(self) -> bool:
@@ -138,6 +139,15 @@ class Analysis(msgspec.Struct, frozen=True, dict=True):
         if found is None:
             found = self.__dict__["by_id"] = {t.id: t for t in self.threats}
         return found
+
+    def refined(self) -> dict[str, tuple[str, ...]]:
+        """The generated threats that manual threats refine, which are not listed, each with the IDs of
+        the manual threats that stand for it."""
+        found: dict[str, list[str]] = {}
+        for t in self.threats:
+            for refined_id in t.refines:
+                found.setdefault(refined_id, []).append(t.id)
+        return {refined_id: tuple(sorted(by)) for refined_id, by in found.items()}
 
     def gaps(self) -> list[Threat]:
         """Threats whose residual risk exceeds the appetite and that no valid decision treats."""

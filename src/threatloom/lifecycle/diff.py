@@ -1,6 +1,8 @@
 """What changed between two versions of a model, by stable threat ID.
 
 - new threats: found now, not before; resolved threats: found before, no longer found;
+- refined threats: found before, now reported within a team's threat that refines them (`refines:`),
+  which is no resolution: the weakness is still there, told once;
 - risk changes: the inherent or residual score of a threat moved (a control landing shows here even when
   the level stays);
 - decision changes: a threat's status or the decision behind it changed (treatment, owner, ticket, due
@@ -30,6 +32,11 @@ class Change(msgspec.Struct, frozen=True):
     after: Threat
 
 
+class Refined(msgspec.Struct, frozen=True):
+    before: Threat
+    by: tuple[str, ...]  # the manual threats that refine it now
+
+
 class ModelDiff(msgspec.Struct, frozen=True):
     old_label: str
     new_label: str
@@ -42,10 +49,11 @@ class ModelDiff(msgspec.Struct, frozen=True):
     residual_after: int
     levels_before: dict[str, int]  # untreated threats per residual level
     levels_after: dict[str, int]
+    refined: tuple[Refined, ...] = ()
 
     @property
     def unchanged(self) -> bool:
-        return not (self.new or self.resolved or self.risk_changes or self.decision_changes)
+        return not (self.new or self.resolved or self.refined or self.risk_changes or self.decision_changes)
 
 
 def _decision_key(d: AppliedDecision | None) -> tuple[object, ...] | None:
@@ -72,10 +80,13 @@ def diff_analyses(old: Analysis, new: Analysis, old_label: str = "old", new_labe
         if previous.status is not t.status or _decision_key(previous.decision) != _decision_key(t.decision):
             decided.append(Change(previous, t))
     old_open, new_open = _untreated(old), _untreated(new)
+    refined_now = new.refined()
+    gone = [t for t in old.threats if t.id not in after]
     return ModelDiff(
         old_label, new_label, new.system,
         new=tuple(t for t in new.threats if t.id not in before),
-        resolved=tuple(t for t in old.threats if t.id not in after),
+        resolved=tuple(t for t in gone if t.id not in refined_now),
+        refined=tuple(Refined(t, refined_now[t.id]) for t in gone if t.id in refined_now),
         risk_changes=tuple(risk), decision_changes=tuple(decided),
         residual_before=sum(t.residual.score for t in old_open),
         residual_after=sum(t.residual.score for t in new_open),
@@ -118,6 +129,7 @@ def diff_dict(diff: ModelDiff) -> dict[str, Any]:
         "levels_before": diff.levels_before, "levels_after": diff.levels_after,
         "new_threats": [_threat_row(t) for t in diff.new],
         "resolved_threats": [_threat_row(t) for t in diff.resolved],
+        "refined_threats": [{**_threat_row(r.before), "refined_by": list(r.by)} for r in diff.refined],
         "risk_changes": [{"id": c.after.id, "title": c.after.title,
                           "inherent": {"from": c.before.inherent.level.value, "to": c.after.inherent.level.value,
                                        "score_from": c.before.inherent.score, "score_to": c.after.inherent.score},
@@ -138,7 +150,10 @@ def _levels(before: dict[str, int], after: dict[str, int]) -> str:
 
 def _delta(diff: ModelDiff) -> str:
     change = diff.residual_after - diff.residual_before
-    return f"{diff.residual_before} → {diff.residual_after} ({change:+d})" if change else f"{diff.residual_after} (=)"
+    shown = f"{diff.residual_before} → {diff.residual_after} ({change:+d})" if change else f"{diff.residual_after} (=)"
+    # a refined threat's score leaves the total without any risk having gone: say how much of the fall it is
+    folded = sum(r.before.residual.score for r in diff.refined if not r.before.treated)
+    return shown + (f", of which -{folded} is refined threats no longer counted on their own" if folded else "")
 
 
 def diff_text(diff: ModelDiff) -> str:
@@ -151,6 +166,8 @@ def diff_text(diff: ModelDiff) -> str:
         ("new threats", [f"  + {t.id} {t.title} (residual {t.residual.level.value}, {t.status.value})"
                          for t in diff.new]),
         ("resolved threats", [f"  - {t.id} {t.title} (was {t.residual.level.value})" for t in diff.resolved]),
+        ("refined threats, now reported within the team's", [
+            f"  > {r.before.id} {r.before.title}: in {', '.join(r.by)}" for r in diff.refined]),
         ("risk changes", [f"  ~ {c.after.id}: inherent {_moves(c)[0]}, residual {_moves(c)[1]}"
                           for c in diff.risk_changes]),
         ("decision changes", [f"  ~ {c.after.id}: {c.before.status.value} → {c.after.status.value} "
@@ -178,6 +195,8 @@ def diff_markdown(diff: ModelDiff) -> str:
          [[code(t.id), md(t.title), level(t), t.status.value] for t in diff.new]),
         ("Resolved threats", ["threat", "title", "residual before"],
          [[code(t.id), md(t.title), level(t)] for t in diff.resolved]),
+        ("Refined threats, now reported within the team's", ["threat", "title", "reported in"],
+         [[code(r.before.id), md(r.before.title), ", ".join(code(m) for m in r.by)] for r in diff.refined]),
         ("Risk changes", ["threat", "title", "inherent", "residual"],
          [[code(c.after.id), md(c.after.title), *_moves(c)] for c in diff.risk_changes]),
         ("Decision changes", ["threat", "status", "decision now"],

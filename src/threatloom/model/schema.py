@@ -343,6 +343,10 @@ class ManualThreat(Strict):
     capec: tuple[int, ...] = Field((), description="CAPEC IDs.")
     cwe: tuple[int, ...] = Field((), description="CWE IDs.")
     attack: tuple[ShortText, ...] = Field((), description="MITRE ATT&CK technique IDs.")
+    refines: tuple[ThreatPattern, ...] = Field(
+        (), description="Generated threats this one describes in the team's words (IDs, with `*` and `?` "
+        "wildcards): they are not listed on their own, and this threat carries their references, tags and "
+        "detection hints.")
 
 
 class Review(Strict):

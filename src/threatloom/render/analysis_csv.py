@@ -11,7 +11,7 @@ from threatloom.render.memo import PerObject
 
 COLUMNS = ("id", "title", "category", "target", "zone", "status", "inherent_level", "inherent_score",
            "residual_level", "residual_score", "likelihood", "impact", "assets", "actors", "reachable",
-           "capec", "cwe", "attack", "top_controls", "decision", "owner", "ticket", "source")
+           "capec", "cwe", "attack", "top_controls", "decision", "owner", "ticket", "source", "refines")
 
 
 def _safe(value: str) -> str:
@@ -56,5 +56,5 @@ def render_csv_rows(analysis: Analysis) -> Iterator[str]:
             shared.get(t.capec, _capec), shared.get(t.cwe, _cwe), shared.get(t.attack, _attack),
             _safe(" ".join(c.id for c in t.controls if not c.in_place)[:200]),
             d.treatment if d else "", _safe(d.owner or "") if d else "", _safe(d.ticket or "") if d else "",
-            _safe(f"{t.location.file}:{t.location.line}")))
+            _safe(f"{t.location.file}:{t.location.line}"), _safe(" ".join(t.refines))))
         yield flush()

@@ -80,6 +80,7 @@ def threat_dict(threat: Threat, shared: PerObject | None = None) -> dict[str, An
         "source": shared.get(threat.location, _source),  # one per element or flow, shared by its threats
         "cvss": {"vector": threat.cvss, "base_score": threat.cvss_score} if threat.cvss else None,
         "tags": threat.tags,
+        "refines": threat.refines,
     }
 
 

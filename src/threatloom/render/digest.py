@@ -150,6 +150,7 @@ class Progress(msgspec.Struct, frozen=True):
     new: tuple[Threat, ...]  # found now, not before
     gone: tuple[Threat, ...]  # found before, not now (from the previous analysis)
     treated_since: tuple[Threat, ...]  # open before, treated now
+    refined: tuple[Threat, ...] = ()  # found before, now within a manual threat that refines it (not resolved)
 
     @property
     def resolved(self) -> int:
@@ -165,13 +166,15 @@ class Progress(msgspec.Struct, frozen=True):
 def progress(previous: Analysis, current: Analysis) -> Progress:
     """Compare by stable threat ID: what appeared, what went away, what got treated."""
     before, now = previous.by_id, current.by_id
+    refined = current.refined()
     return Progress(
         residual_then=total(previous).residual,
         residual_now=total(current).residual,
         threats_then=len(previous.threats),
         threats_now=len(current.threats),
         new=tuple(t for t in current.threats if t.id not in before),
-        gone=tuple(t for t in previous.threats if t.id not in now),
+        gone=tuple(t for t in previous.threats if t.id not in now and t.id not in refined),
+        refined=tuple(t for t in previous.threats if t.id not in now and t.id in refined),
         treated_since=tuple(t for t in current.threats
                             if t.treated and t.id in before and not before[t.id].treated),
     )

@@ -271,7 +271,9 @@ def _summary(report: ReportInput, ctx_total: RiskTally, by_level: dict[Level, in
             f"Since the previous version, the untreated residual risk went from {progress.residual_then} to "
             f"{progress.residual_now}{trend}: {counted(len(progress.new), 'new threat')}, "
             f"{progress.resolved} resolved ({len(progress.gone)} no longer found, "
-            f"{len(progress.treated_since)} treated since).")
+            f"{len(progress.treated_since)} treated since)"
+            + (f"; {len(progress.refined)} more now reported within the team's own threats that refine them."
+               if progress.refined else "."))
     problems = len(analysis.unmatched_decisions) + len(analysis.decision_problems)
     if problems:
         lines.append(f"{counted(problems, 'decision')} {'needs' if problems == 1 else 'need'} attention: "
