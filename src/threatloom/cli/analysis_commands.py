@@ -7,15 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import console, fail, input_errors, print_problems
+from threatloom.cli.output import ModelArg, RulesOpt, console, fail, input_errors, print_problems
 from threatloom.cli.process import keep_until_exit
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
     from threatloom.model.schema import Model
 
-ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
-RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule file or folder (repeatable).")]
 
 rules_app = typer.Typer(help="List and explain threat rules.", no_args_is_help=True)
 
@@ -138,7 +136,8 @@ def print_summary(analysis: Analysis, model: Model | None = None) -> None:
 
 def attack_tree(
     model: ModelArg,
-    asset: Annotated[list[str] | None, typer.Option("--asset", help="Only this asset (repeatable).")] = None,
+    asset: Annotated[list[str] | None, typer.Option("--asset", metavar="<id>",
+                                                    help="Only this asset (repeatable).")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text, json or mermaid.")] = "text",
     rules: RulesOpt = None,
 ) -> None:

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.analysis_commands import ModelArg, RulesOpt, load_model_and_analyse
-from threatloom.cli.output import console, fail, input_errors
+from threatloom.cli.analysis_commands import load_model_and_analyse
+from threatloom.cli.output import ModelArg, RulesOpt, console, fail, input_errors
 from threatloom.interop import EXPORT_FORMATS, IMPORT_FORMATS
 
 if TYPE_CHECKING:

@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatloom.cli.output import EXIT_CHECK_FAILED, console, fail, input_errors, print_problems
+from threatloom.cli.output import EXIT_CHECK_FAILED, ModelArg, RulesOpt, console, fail, input_errors, print_problems
 
 if TYPE_CHECKING:
     from threatloom.engine.threat import Analysis
     from threatloom.lifecycle.scored import ScoredModel
     from threatloom.model.vocabulary import Level
 
-ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
-RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", help="Extra rule file or folder (repeatable).")]
 OutputOpt = Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file instead of the "
                                                 "standard output.")]
 # the text of plan and history is a terminal table: only their json and markdown go to a file

@@ -12,13 +12,12 @@ import typer
 from threatloom.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_CHECK_FAILED,
+    ModelArg,
     console,
     fail,
     input_errors,
     print_problems,
 )
-
-ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
 
 
 def register(app: typer.Typer) -> None:

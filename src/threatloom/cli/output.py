@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from threatloom.errors import Problem
+
+# the arguments several commands share, written once
+ModelArg = Annotated[Path, typer.Argument(help="The model file (YAML).", show_default=False)]
+RulesOpt = Annotated[list[Path] | None, typer.Option("--rules", metavar="<path>",
+                                                     help="Extra rule file or folder (repeatable).")]
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1

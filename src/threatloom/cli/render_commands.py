@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from threatloom.cli.analysis_commands import ModelArg, RulesOpt, load_and_analyse, load_model_and_analyse
-from threatloom.cli.output import console, fail, input_errors, progress
+from threatloom.cli.analysis_commands import load_and_analyse, load_model_and_analyse
+from threatloom.cli.output import ModelArg, RulesOpt, console, fail, input_errors, progress
 
 OutputOpt = Annotated[Path, typer.Option("-o", "--output", help="File to write; its extension picks the format.",
                                          show_default=False)]
