@@ -34,8 +34,8 @@ threats:
     source: A shopper
     action: put SQL into the search box
     impact: every order read or changed
-    elements: [api, db]
-    likelihood: 4
+    elements: [api]
+    likelihood: LIKELIHOOD
     impact_rating: 4
     controls: [C-INPUT-VALIDATION]
     capec: [66]
@@ -44,8 +44,13 @@ DECISIONS
 """
 
 
-def _analyse(refines: str = "", decisions: str = "") -> Analysis:
-    return analyse(load_model_text(MODEL.replace("REFINES", refines).replace("DECISIONS", decisions)))
+def _text(refines: str = "", decisions: str = "", likelihood: int = 5) -> str:
+    # at likelihood 5 the team rates the injection 20, as high as the rule's TL-T002@api
+    return MODEL.replace("REFINES", refines).replace("DECISIONS", decisions).replace("LIKELIHOOD", str(likelihood))
+
+
+def _analyse(refines: str = "", decisions: str = "", likelihood: int = 5) -> Analysis:
+    return analyse(load_model_text(_text(refines, decisions, likelihood)))
 
 
 def test_the_refined_threat_is_reported_once_within_the_teams() -> None:
@@ -56,8 +61,11 @@ def test_the_refined_threat_is_reported_once_within_the_teams() -> None:
     team = refined.by_id["MT-SEARCH-SQLI"]
     assert team.refines == ("TL-T002@api",)
     assert refined.refined() == {"TL-T002@api": ("MT-SEARCH-SQLI",)}
-    # its own references first, the rule's after, each once; the rule's detection hint joins it
+    assert generated.residual.score == team.residual.score == 20
+    # its own references first, the rule's after, each once; the rule's detection hint joins it, and so
+    # do its elements and assets (attack trees and per-asset counts still see the finding)
     assert team.capec == (66, *[c for c in generated.capec if c != 66])
+    assert team.elements == ("api",) and team.assets == generated.assets == ("orders",)
     assert team.cwe == generated.cwe and team.attack == generated.attack
     assert team.detection == generated.detection != ""
     # the team's judgement of the risk and its candidate controls do not move
@@ -73,21 +81,47 @@ def test_a_wildcard_refines_every_threat_it_matches_and_two_teams_threats_may_sh
     action: read other people's orders off the wire
     impact: orders disclosed
     elements: [call]
+    likelihood: 5
+    impact_rating: 5
     refines: ["TL-I00?@call", TL-T002@api]"""
     analysis = _analyse("    refines: [TL-T002@api]\n" + second)
     assert analysis.by_id["MT-EXFIL"].refines == ("TL-I001@call", "TL-I008@call", "TL-T002@api")
     assert analysis.refined()["TL-T002@api"] == ("MT-EXFIL", "MT-SEARCH-SQLI")
     assert not {"TL-I001@call", "TL-I008@call", "TL-T002@api"} & set(analysis.by_id)
+    assert analysis.by_id["MT-EXFIL"].elements == ("call", "api", "user")
+
+
+def test_a_refinement_that_rates_the_risk_lower_leaves_the_rules_threat_listed_and_decided() -> None:
+    decisions = "decisions:\n  - {threat: TL-T002@api, treatment: reduce, owner: Ana}\n"
+    analysis = _analyse("    refines: [TL-T002@api]", decisions, likelihood=2)
+    assert analysis.by_id["MT-SEARCH-SQLI"].residual.score == 8 and analysis.by_id["MT-SEARCH-SQLI"].refines == ()
+    kept = analysis.by_id["TL-T002@api"]
+    assert kept.residual.score == 20 and kept.decision is not None and kept.status.value == "in-progress"
+    [problem] = analysis.unmatched_decisions
+    assert problem.code == "refinement-lowers-risk"
+    assert problem.message == ("threat 'MT-SEARCH-SQLI' refines 'TL-T002@api' but rates its residual risk lower "
+                               "(medium 8 against critical 20), so TL-T002@api stays listed")
+    assert problem.hint.startswith("record the controls that lower it where rule TL-T002 counts them")
+
+
+def test_a_refinement_never_clears_the_gate(tmp_path: Path) -> None:
+    model = tmp_path / "model.yaml"
+    for likelihood, refines in ((5, ""), (1, "    refines: ['TL-*@api']")):
+        model.write_text(_text(refines, likelihood=likelihood))
+        result = run_cli("check", str(model), "--fail-on", "critical")
+        assert result.returncode == 1 and "TL-T002@api" in result.stdout, result.stdout
 
 
 def test_a_refinement_that_matches_nothing_is_reported_where_the_threat_is_written() -> None:
-    analysis = _analyse("    refines: [TL-T002@apj, TL-Z9*@*]")
+    analysis = _analyse("    refines: [TL-T002@apj, TL-Z9*@*, MT-SEARCH-SQLI]")
     problems = {p.message: p for p in analysis.unmatched_decisions}
     typo = problems["threat 'MT-SEARCH-SQLI' refines 'TL-T002@apj', which matches no generated threat"]
     assert typo.code == "unmatched-refinement" and typo.severity == "warning"
     assert typo.hint == "did you mean 'TL-T002@api'?"
     assert (typo.location.line, typo.location.column) == (MODEL.splitlines().index("  - id: MT-SEARCH-SQLI") + 1, 5)
     assert "threat 'MT-SEARCH-SQLI' refines 'TL-Z9*@*', which matches no generated threat" in problems
+    itself = problems["threat 'MT-SEARCH-SQLI' refines 'MT-SEARCH-SQLI', which matches no generated threat"]
+    assert itself.hint == "only generated threats (RULE@element) are refined; it is a threat of the team"
     assert "TL-T002@api" in analysis.by_id  # nothing refined it
 
 
@@ -117,9 +151,23 @@ def test_a_diff_tells_a_refinement_from_a_resolution() -> None:
     assert since.gone == () and [t.id for t in since.refined] == ["TL-T002@api"]
 
 
+def test_the_reports_progress_counts_refined_threats_apart(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(_text())
+    new.write_text(_text("    refines: [TL-T002@api]"))
+    for model, refined_row in ((old, False), (new, True)):
+        out = tmp_path / f"{model.stem}.md"
+        result = run_cli("report", str(model), "--previous", str(old), "-o", str(out))
+        assert result.returncode == 0, result.stderr
+        text = out.read_text()
+        row = "| Not resolved: now within a team's threat that refines it | | 1 |"
+        assert (row in text) is refined_row
+        assert "| Resolved: treated since | | 0 |\n" + (row + "\n" if refined_row else "") + "\n## Scope" in text
+
+
 def test_analyze_writes_the_refinement_to_both_files(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
-    model.write_text(MODEL.replace("REFINES", "    refines: [TL-T002@api]").replace("DECISIONS", ""))
+    model.write_text(_text("    refines: [TL-T002@api]"))
     result = run_cli("analyze", str(model), "-o", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     threats = {t["id"]: t for t in json.loads((tmp_path / "out" / "threats.json").read_text())["threats"]}
@@ -127,3 +175,22 @@ def test_analyze_writes_the_refinement_to_both_files(tmp_path: Path) -> None:
     assert threats["TL-T001@call"]["refines"] == []
     rows = {r["id"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "threats.csv").read_text()))}
     assert rows["MT-SEARCH-SQLI"]["refines"] == "TL-T002@api" and "TL-T002@api" not in rows
+
+
+def test_the_sarif_result_and_the_register_name_what_the_teams_threat_refines(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    model = tmp_path / "model.yaml"
+    model.write_text(_text("    refines: [TL-T002@api]"))
+    sarif = tmp_path / "out.sarif"
+    run_cli("check", str(model), "--format", "sarif", "-o", str(sarif))
+    results = {r["properties"]["threatId"]: r for r in json.loads(sarif.read_text())["runs"][0]["results"]}
+    assert results["MT-SEARCH-SQLI"]["properties"]["refines"] == ["TL-T002@api"]
+    assert "refines" not in results["TL-T001@call"]["properties"] and "TL-T002@api" not in results
+    register = tmp_path / "register.xlsx"
+    assert run_cli("report", str(model), "-o", str(register)).returncode == 0
+    sheet = load_workbook(register, read_only=True)["Register"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    header = rows[0]
+    by_id = {row[header.index("ID")]: row for row in rows[1:]}
+    assert by_id["MT-SEARCH-SQLI"][header.index("Refines")] == "TL-T002@api"

@@ -12,8 +12,8 @@ load balancer or reverse proxy in front of the element when it protects what is 
 enclosing one (`counts_from: [platform]`). "In front of" follows the flows into the element through
 pass-through elements, indexed once per element.
 
-A generated threat that a manual threat refines (`refines:`) is scored but takes no decision and is not
-listed: the manual threat reports it (see :mod:`threatloom.engine.refinement`).
+A generated threat that a manual threat refines (`refines:`) is scored, then folds into the manual threat
+unless that rates it lower (see :mod:`threatloom.engine.refinement`); a threat that folds takes no decision.
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from threatloom.engine.conditions import Interaction, Predicate
 from threatloom.engine.facts import LazyFacts, element_facts, flow_facts
 from threatloom.engine.origins import CLOUD_KINDS, PASS_THROUGH, topology_of
 from threatloom.engine.reach import Reach, compute_reach
-from threatloom.engine.refinement import Refinements, refined_parts
-from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, Threat
+from threatloom.engine.refinement import Refinements
+from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, RiskScore, Threat
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
 from threatloom.model.index import Element, ModelIndex
@@ -282,33 +282,20 @@ class _Analyser:
             for compiled in flow_rules_here:
                 if compiled.when(interaction):
                     threats.append(self._flow_threat(compiled, flow.id, interaction))
-        threats, refined = self._fold_refined(threats)
-        threats.extend(self._manual(t, refined.get(t.id, ())) for t in self.model.threats)
-        threats.sort(key=rank_key)
+        manual = [self._manual(t) for t in self.model.threats]
         refining = self.refining
+        if refining is not None:
+            threats, manual = refining.fold(threats, manual, self._decided)
+        threats.extend(manual)
+        threats.sort(key=rank_key)
         unmatched = self.matcher.unmatched((t.id for t in threats), refining.refined_by if refining else None)
         if refining is not None:
-            unmatched += refining.unmatched([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by])
+            unmatched += refining.problems([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by])
         return Analysis(
             system=self.model.system.name, threats=tuple(threats),
             risk_appetite=self.model.system.risk_appetite, unmatched_decisions=tuple(unmatched),
             decision_problems=tuple(self._decision_problems()), rules_evaluated=len(rules),
             elements_analysed=len(in_scope), flows_analysed=len(interactions))
-
-    def _fold_refined(self, threats: list[Threat]) -> tuple[list[Threat], dict[str, list[Threat]]]:
-        """The generated threats no manual threat refines, and by manual threat those it refines."""
-        if self.refining is None:
-            return threats, {}
-        kept: list[Threat] = []
-        refined: dict[str, list[Threat]] = defaultdict(list)
-        for threat in threats:
-            by = self.refining.refined_by.get(threat.id)
-            if by is None:
-                kept.append(threat)
-            else:
-                for manual_id in by:
-                    refined[manual_id].append(threat)
-        return kept, refined
 
     def _all_facts(self, facts: LazyFacts) -> LazyFacts:
         """Without the index every fact is computed up front, as every rule meets every target."""
@@ -450,9 +437,9 @@ class _Analyser:
         if self.record:
             self.inputs[threat_id] = ScoreInputs(likelihood, impact, tuple(factors), effects, owasp, kind)
         if self.refining is not None and self.refining.claims(threat_id):
-            status, decision = ThreatStatus.OPEN, None  # the manual threat refining it takes the decision
+            status, decision = ThreatStatus.OPEN, None  # decided once it is known whether it folds
         else:
-            status, decision = self._decide(threat_id, scored)
+            status, decision = self._decide(threat_id, scored.residual)
         return Threat(
             id=threat_id, origin="rule", rule_id=rule.id, title=title, description=description,
             category=rule.category, target=target, target_kind=on.kind, elements=on.elements, zone=on.zone,
@@ -590,12 +577,17 @@ class _Analyser:
             effect = self._full_effects[control_id] = full_effect(self.catalog.controls[control_id])
         return effect
 
-    def _decide(self, threat_id: str, scored: Scored) -> tuple[ThreatStatus, AppliedDecision | None]:
+    def _decided(self, threat: Threat) -> Threat:
+        """`threat` with the decision that applies to it (a refined threat that stays listed)."""
+        status, decision = self._decide(threat.id, threat.residual)
+        return msgspec.structs.replace(threat, status=status, decision=decision)
+
+    def _decide(self, threat_id: str, residual: RiskScore) -> tuple[ThreatStatus, AppliedDecision | None]:
         found = self.matcher.match(threat_id)
         if found is None:
             return ThreatStatus.OPEN, None
         decision = self.model.decisions[found]
-        applied = apply_decision(decision, found, scored.residual.level, self.model.system.risk_appetite,
+        applied = apply_decision(decision, found, residual.level, self.model.system.risk_appetite,
                                  self.today)
         if applied.note:
             self.decision_notes[(found, applied.note, applied.valid)].append(threat_id)
@@ -608,9 +600,8 @@ class _Analyser:
             problems.append(decision_problem(self.model, index, note, valid, sorted(threat_ids)))
         return problems
 
-    def _manual(self, manual: ManualThreat, refined: Sequence[Threat] = ()) -> Threat:
+    def _manual(self, manual: ManualThreat) -> Threat:
         index = self.index
-        capec, cwe, attack, tags = refined_parts(manual, refined)
         assets = [index.assets[a] for a in manual.assets if a in index.assets]
         first = manual.elements[0]
         reaching = sorted({a for e in manual.elements for a in self.reaching.get(e, {})})
@@ -666,7 +657,7 @@ class _Analyser:
         description = " ".join(part for part in (
             f"{manual.source}", f"{manual.prerequisites}".strip(), f"can {manual.action.rstrip('.')},",
             f"which leads to {manual.impact.rstrip('.')}.") if part)
-        status, decision = self._decide(manual.id, scored)
+        status, decision = self._decide(manual.id, scored.residual)
         element = index.elements.get(first)
         return Threat(
             id=manual.id, origin="manual", rule_id=None, title=title, description=description,
@@ -674,12 +665,11 @@ class _Analyser:
             elements=tuple(manual.elements), zone=element.zone if element else None,
             assets=tuple(a.id for a in assets), actors=tuple([manual.actor] if manual.actor else reaching),
             reachable=bool(reaching) or not self.model.actors or not needs_attacker(manual.category, Skill.LOW),
-            capec=capec, cwe=cwe, attack=attack,
-            detection=" ".join(dict.fromkeys(t.detection for t in refined if t.detection)), controls=candidates,
+            capec=manual.capec, cwe=manual.cwe,
+            attack=manual.attack, detection="", controls=candidates,
             controls_in_place=tuple(sorted(cuts.controls)),
             inherent=scored.inherent, residual=scored.residual, status=status, decision=decision,
             location=self.model.locate(f"threats/{manual.id}"), cvss=manual.cvss,
             cvss_score=cvss.base_score if cvss is not None else None,
-            exposed=any(index.is_internet(e) for e in manual.elements if e in index.elements),
-            tags=tags, refines=tuple(sorted(t.id for t in refined)))
+            exposed=any(index.is_internet(e) for e in manual.elements if e in index.elements))
 

@@ -1,23 +1,29 @@
 """The team's threats that refine generated ones (`refines:` on a manual threat).
 
-A generated threat that a manual threat refines is built and scored as usual, but no decision is matched
-to it and it is not listed: the manual threat stands for it, keeps its ID and takes its references, tags
-and detection hint. That way one weakness is reported once, in the team's words and with the team's
-judgement of its risk.
+A generated threat that a manual threat refines is built and scored as usual; once the manual threats are
+scored, it folds into them: it is not listed, and the manual threats that refine it list its ID, its
+elements and assets, its references, tags and detection hint. That way one weakness is reported once, in
+the team's words and with the team's judgement of its risk.
+
+Refining never lowers the risk reported: a generated threat folds only when every manual threat refining
+it rates its residual risk at least as high. Otherwise it stays listed with its own decision, and a
+warning says why; the controls the team counts belong in the model, where the rule sees them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import msgspec
 
 from threatloom.engine.threat import Threat
 from threatloom.errors import Problem
 from threatloom.lifecycle.patterns import ThreatPatterns, unmatched_hint
-from threatloom.model.schema import ManualThreat, Model
+from threatloom.model.schema import Model
 
 
 class Refinements:
-    """Which manual threats refine which generated threats, and the patterns that matched nothing."""
+    """Which manual threats refine which generated threats, and what did not fold."""
 
     def __init__(self, model: Model) -> None:
         self.model = model
@@ -25,34 +31,78 @@ class Refinements:
         self._owners: list[tuple[str, str]] = [(m.id, p) for m in model.threats for p in m.refines]
         self._patterns = ThreatPatterns(pattern for _, pattern in self._owners)
         self._hits = [0] * len(self._owners)
-        self.refined_by: dict[str, list[str]] = {}  # generated threat ID -> the manual threats refining it
+        self._claimed: dict[str, list[str]] = {}  # generated threat ID -> the manual threats naming it
+        self.refined_by: dict[str, list[str]] = {}  # the same, for the threats that folded
+        self._lower: list[Problem] = []
 
     def claims(self, threat_id: str) -> bool:
-        """Whether a manual threat refines the generated threat `threat_id` (remembered for later)."""
+        """Whether a manual threat names the generated threat `threat_id` (remembered for :meth:`fold`)."""
         positions = [*self._patterns.exact(threat_id), *self._patterns.wildcards(threat_id)]
         if not positions:
             return False
         for position in positions:
             self._hits[position] += 1
-        self.refined_by[threat_id] = sorted({self._owners[p][0] for p in positions})
+        self._claimed[threat_id] = sorted({self._owners[p][0] for p in positions})
         return True
 
-    def unmatched(self, generated: Sequence[str]) -> list[Problem]:
-        """A warning for each pattern under `refines` that matched no generated threat."""
+    def fold(self, generated: list[Threat], manual: list[Threat],
+             decided: Callable[[Threat], Threat]) -> tuple[list[Threat], list[Threat]]:
+        """The generated threats still listed (those claimed but not folded given their decision by
+        `decided`), and the manual threats with what folded into them."""
+        by_id = {t.id: t for t in manual}
+        kept: list[Threat] = []
+        folded: dict[str, list[Threat]] = {}
+        for threat in generated:
+            claimed = self._claimed.get(threat.id)
+            if claimed is None:
+                kept.append(threat)
+                continue
+            lower = [by_id[m] for m in claimed if by_id[m].residual.score < threat.residual.score]
+            if lower:
+                self._lower.extend(self._rated_lower(m, threat) for m in lower)
+                kept.append(decided(threat))
+                continue
+            self.refined_by[threat.id] = claimed
+            for manual_id in claimed:
+                folded.setdefault(manual_id, []).append(threat)
+        return kept, [_with_refined(t, folded[t.id]) if t.id in folded else t for t in manual]
+
+    def _rated_lower(self, manual: Threat, threat: Threat) -> Problem:
+        mine, theirs = manual.residual, threat.residual
+        return Problem(
+            self.model.locate(f"threats/{manual.id}"),
+            f"threat {manual.id!r} refines {threat.id!r} but rates its residual risk lower ({mine.level.value} "
+            f"{mine.score} against {theirs.level.value} {theirs.score}), so {threat.id} stays listed",
+            f"record the controls that lower it where rule {threat.rule_id} counts them (`threatloom rules show "
+            f"{threat.rule_id}`), rate {manual.id} at least as high, or decide on {threat.id}",
+            "refinement-lowers-risk", severity="warning")
+
+    def problems(self, generated: Sequence[str]) -> list[Problem]:
+        """Warnings: refinements rated lower than what they refine, and patterns that matched nothing."""
         ids = sorted(generated)
-        return [Problem(self.model.locate(f"threats/{owner}"),
-                        f"threat {owner!r} refines {pattern!r}, which matches no generated threat",
-                        unmatched_hint(pattern, ids), "unmatched-refinement", severity="warning")
-                for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
+        manual_ids = {m.id for m in self.model.threats}
+        unmatched = [Problem(self.model.locate(f"threats/{owner}"),
+                             f"threat {owner!r} refines {pattern!r}, which matches no generated threat",
+                             "only generated threats (RULE@element) are refined; it is a threat of the team"
+                             if pattern in manual_ids else unmatched_hint(pattern, ids),
+                             "unmatched-refinement", severity="warning")
+                     for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
+        return [*self._lower, *unmatched]
 
 
-def refined_parts(manual: ManualThreat, refined: Sequence[Threat]) -> tuple[
-        tuple[int, ...], tuple[int, ...], tuple[str, ...], tuple[str, ...]]:
-    """What a manual threat takes from the generated threats it refines, its own first: CAPEC, CWE and
-    ATT&CK IDs, and tags. Not their controls: which catalog controls count against the team's threat,
-    and so its residual risk, stays the team's call (`controls:`), so that refining never moves a score."""
-    capec = tuple(dict.fromkeys((*manual.capec, *(c for t in refined for c in t.capec))))
-    cwe = tuple(dict.fromkeys((*manual.cwe, *(c for t in refined for c in t.cwe))))
-    attack = tuple(dict.fromkeys((*manual.attack, *(a for t in refined for a in t.attack))))
-    tags = tuple(sorted({tag for t in refined for tag in t.tags}))
-    return capec, cwe, attack, tags
+def _with_refined(manual: Threat, refined: Sequence[Threat]) -> Threat:
+    """A manual threat with the generated threats it refines folded in, its own parts first: their IDs,
+    elements, assets, CAPEC, CWE and ATT&CK IDs, tags and detection hints. Not their scores nor their
+    controls: which catalog controls count against the team's threat stays the team's call."""
+    def joined(own: tuple[object, ...], theirs: Callable[[Threat], tuple[object, ...]]) -> tuple[object, ...]:
+        return tuple(dict.fromkeys((*own, *(v for t in refined for v in theirs(t)))))
+
+    return msgspec.structs.replace(
+        manual,
+        elements=joined(manual.elements, lambda t: t.elements),
+        assets=joined(manual.assets, lambda t: t.assets),
+        capec=joined(manual.capec, lambda t: t.capec), cwe=joined(manual.cwe, lambda t: t.cwe),
+        attack=joined(manual.attack, lambda t: t.attack),
+        tags=tuple(sorted({tag for t in refined for tag in t.tags} | set(manual.tags))),
+        detection=" ".join(dict.fromkeys(d for d in (manual.detection, *(t.detection for t in refined)) if d)),
+        refines=tuple(sorted(t.id for t in refined)))

@@ -105,6 +105,13 @@ def _result(threat: Threat, rule_index: int, rule_id: str, root: Path, catalog: 
     best = [c for c in threat.controls if not c.in_place][:3]
     if best:
         message += " Candidate controls: " + ", ".join(f"{c.id} (-{c.risk_reduction})" for c in best) + "."
+    properties: dict[str, Any] = {
+        "threatId": threat.id, "target": threat.target, "status": threat.status.value,
+        "residualLevel": r.level.value, "residualScore": r.score,
+        "inherentLevel": threat.inherent.level.value, "inherentScore": threat.inherent.score,
+        "security-severity": SECURITY_SEVERITY[r.level]}
+    if threat.refines:  # the rules' findings this result stands for: their own results are gone
+        properties["refines"] = list(threat.refines)
     return {
         "ruleId": rule_id,
         "ruleIndex": rule_index,
@@ -112,10 +119,7 @@ def _result(threat: Threat, rule_index: int, rule_id: str, root: Path, catalog: 
         "message": {"text": message},
         "locations": [_location(threat.location, root)],
         "partialFingerprints": {FINGERPRINT: threat.id},
-        "properties": {"threatId": threat.id, "target": threat.target, "status": threat.status.value,
-                       "residualLevel": r.level.value, "residualScore": r.score,
-                       "inherentLevel": threat.inherent.level.value, "inherentScore": threat.inherent.score,
-                       "security-severity": SECURITY_SEVERITY[r.level]},
+        "properties": properties,
     }
 
 

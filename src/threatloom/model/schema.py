@@ -345,8 +345,8 @@ class ManualThreat(Strict):
     attack: tuple[ShortText, ...] = Field((), description="MITRE ATT&CK technique IDs.")
     refines: tuple[ThreatPattern, ...] = Field(
         (), description="Generated threats this one describes in the team's words (IDs, with `*` and `?` "
-        "wildcards): they are not listed on their own, and this threat carries their references, tags and "
-        "detection hints.")
+        "wildcards): they are not listed on their own, and this threat carries their elements, assets, "
+        "references, tags and detection hints; a generated threat it rates lower stays listed.")
 
 
 class Review(Strict):

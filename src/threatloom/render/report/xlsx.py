@@ -33,6 +33,7 @@ REGISTER_COLUMNS: tuple[tuple[str, int], ...] = (
     ("Untreated because", 16), ("Treatment", 12), ("Owner", 18), ("Ticket", 14), ("Due", 12), ("Approver", 18),
     ("Expires", 12), ("Decision counts", 12), ("Decision note", 30), ("Chosen controls", 36), ("Justification", 60),
     ("Candidate controls", 48), ("References", 30), ("Description", 80), ("Source", 30),
+    ("Refines", 30),
 )
 _WRAPPED = frozenset({"Threat", "Assets", "Actors", "Decision note", "Chosen controls", "Justification",
                       "Candidate controls", "References", "Description"})
@@ -109,6 +110,7 @@ def _register(ws: Worksheet, ctx: ReportContext) -> None:
             t.inherent.level.value, t.residual.likelihood, t.residual.impact, t.residual.score,
             t.residual.level.value, "yes" if v.above_appetite else "no", v.status, v.untreated or "",
             *decision, controls, " ".join(link.label for link in v.references), t.description, str(t.location),
+            " ".join(t.refines),
         ]
         for c, value in enumerate(values, start=1):
             cell = put(ws, r, c, value)
