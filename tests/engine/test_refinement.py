@@ -88,7 +88,10 @@ def test_a_wildcard_refines_every_threat_it_matches_and_two_teams_threats_may_sh
     assert analysis.by_id["MT-EXFIL"].refines == ("TL-I001@call", "TL-I008@call", "TL-T002@api")
     assert analysis.refined()["TL-T002@api"] == ("MT-EXFIL", "MT-SEARCH-SQLI")
     assert not {"TL-I001@call", "TL-I008@call", "TL-T002@api"} & set(analysis.by_id)
-    assert analysis.by_id["MT-EXFIL"].elements == ("call", "api", "user")
+    exfil = analysis.by_id["MT-EXFIL"]
+    assert exfil.elements == ("call", "api", "user")
+    # it is on the internet and reached by whoever reaches what it refines
+    assert exfil.exposed and exfil.reachable
 
 
 def test_a_refinement_that_rates_the_risk_lower_leaves_the_rules_threat_listed_and_decided() -> None:
@@ -99,9 +102,71 @@ def test_a_refinement_that_rates_the_risk_lower_leaves_the_rules_threat_listed_a
     assert kept.residual.score == 20 and kept.decision is not None and kept.status.value == "in-progress"
     [problem] = analysis.unmatched_decisions
     assert problem.code == "refinement-lowers-risk"
-    assert problem.message == ("threat 'MT-SEARCH-SQLI' refines 'TL-T002@api' but rates its residual risk lower "
-                               "(medium 8 against critical 20), so TL-T002@api stays listed")
+    assert problem.message == ("threat 'MT-SEARCH-SQLI' refines TL-T002@api but rates the residual risk lower "
+                               "(medium 8 against critical 20 for TL-T002@api), so it stays listed")
     assert problem.hint.startswith("record the controls that lower it where rule TL-T002 counts them")
+
+
+def test_a_wide_refinement_rated_lower_warns_once_and_keeps_every_threat_listed() -> None:
+    plain, wide = _analyse(likelihood=1), _analyse("    refines: ['TL-*@api']", likelihood=1)
+    on_api = sorted(t.id for t in plain.threats if t.target == "api" and t.origin == "rule")
+    assert sorted(t.id for t in wide.threats if t.target == "api" and t.origin == "rule") == on_api
+    assert len(on_api) > 5
+    [problem] = wide.unmatched_decisions
+    assert problem.code == "refinement-lowers-risk" and f"and {len(on_api) - 5} more" in problem.message
+
+
+# Under the OWASP method a level comes from the likelihood and impact bands, not from the score: a team's
+# threat can score higher and still sit a level lower than the rule's
+OWASP = """\
+threatloom: 1
+system: {name: Shop, risk_appetite: medium}
+risk: {method: owasp}
+assets: [{id: orders, name: Orders, classification: confidential, confidentiality: low, integrity: low,
+          availability: medium}]
+zones: [{id: net, name: Internet, trust: 0, internet: true}, {id: z, name: Z, trust: 5}]
+environment: [{id: user, name: User, kind: customer, zone: net, trust: 0}]
+components:
+  - {id: api, name: API, type: process, kind: api, zone: z, internet_facing: true, processes: [orders]}
+  - {id: db, name: DB, type: data-store, kind: database, zone: z, stores: [orders]}
+flows:
+  - {id: call, name: Call, source: user, destination: api, authentication: none, encryption: none, data: [orders]}
+  - {id: query, name: Query, source: api, destination: db, authentication: password, encryption: tls,
+     data: [orders]}
+threats:
+  - id: MT-SEARCH-SQLI
+    category: tampering
+    source: A shopper
+    action: put SQL into the search box
+    impact: every order read or changed
+    elements: [api]
+    likelihood: 3
+    impact_rating: 4
+    controls: [C-INPUT-VALIDATION]
+    capec: [66]
+    refines: [TL-D002@api]
+    mitigations: [team-ctl]
+controls:
+  - {id: team-ctl, name: Team control, implements: [], status: implemented, effectiveness: low}
+
+"""
+
+
+def test_under_owasp_a_refinement_a_level_lower_does_not_fold() -> None:
+    analysis = analyse(load_model_text(OWASP))
+    kept, team = analysis.by_id["TL-D002@api"], analysis.by_id["MT-SEARCH-SQLI"]
+    assert team.residual.score > kept.residual.score and team.residual.level.rank < kept.residual.level.rank
+    assert team.refines == () and analysis.unmatched_decisions[0].code == "refinement-lowers-risk"
+
+
+def test_a_teams_threat_marked_a_false_positive_cannot_stand_for_a_finding() -> None:
+    decisions = "decisions:\n  - {threat: MT-SEARCH-SQLI, treatment: reduce, status: false-positive, " \
+                "justification: the search is not SQL}\n"
+    analysis = _analyse("    refines: [TL-T002@api]", decisions)
+    assert analysis.by_id["MT-SEARCH-SQLI"].status.value == "false-positive"
+    assert "TL-T002@api" in analysis.by_id and analysis.by_id["MT-SEARCH-SQLI"].refines == ()
+    assert analysis.unmatched_decisions[0].message.startswith(
+        "threat 'MT-SEARCH-SQLI' is marked a false positive, so it cannot stand for what it refines")
 
 
 def test_a_refinement_never_clears_the_gate(tmp_path: Path) -> None:

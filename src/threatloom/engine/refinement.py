@@ -6,8 +6,9 @@ elements and assets, its references, tags and detection hint. That way one weakn
 the team's words and with the team's judgement of its risk.
 
 Refining never lowers the risk reported: a generated threat folds only when every manual threat refining
-it rates its residual risk at least as high. Otherwise it stays listed with its own decision, and a
-warning says why; the controls the team counts belong in the model, where the rule sees them.
+it rates its residual risk at least as high, in level and in score, and none of them is marked a false
+positive. Otherwise it stays listed with its own decision, and a warning says why; the controls the team
+counts belong in the model, where the rule sees them.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from threatloom.engine.threat import Threat
 from threatloom.errors import Problem
 from threatloom.lifecycle.patterns import ThreatPatterns, unmatched_hint
 from threatloom.model.schema import Model
+from threatloom.model.vocabulary import ThreatStatus
 
 
 class Refinements:
@@ -33,7 +35,8 @@ class Refinements:
         self._hits = [0] * len(self._owners)
         self._claimed: dict[str, list[str]] = {}  # generated threat ID -> the manual threats naming it
         self.refined_by: dict[str, list[str]] = {}  # the same, for the threats that folded
-        self._lower: list[Problem] = []
+        self._lower: dict[str, list[Threat]] = {}  # manual threat ID -> what it rates lower, kept listed
+        self._manual: dict[str, Threat] = {}
 
     def claims(self, threat_id: str) -> bool:
         """Whether a manual threat names the generated threat `threat_id` (remembered for :meth:`fold`)."""
@@ -49,7 +52,7 @@ class Refinements:
              decided: Callable[[Threat], Threat]) -> tuple[list[Threat], list[Threat]]:
         """The generated threats still listed (those claimed but not folded given their decision by
         `decided`), and the manual threats with what folded into them."""
-        by_id = {t.id: t for t in manual}
+        by_id = self._manual = {t.id: t for t in manual}
         kept: list[Threat] = []
         folded: dict[str, list[Threat]] = {}
         for threat in generated:
@@ -57,9 +60,10 @@ class Refinements:
             if claimed is None:
                 kept.append(threat)
                 continue
-            lower = [by_id[m] for m in claimed if by_id[m].residual.score < threat.residual.score]
+            lower = [m for m in claimed if not _stands_for(by_id[m], threat)]
             if lower:
-                self._lower.extend(self._rated_lower(m, threat) for m in lower)
+                for manual_id in lower:
+                    self._lower.setdefault(manual_id, []).append(threat)
                 kept.append(decided(threat))
                 continue
             self.refined_by[threat.id] = claimed
@@ -67,14 +71,23 @@ class Refinements:
                 folded.setdefault(manual_id, []).append(threat)
         return kept, [_with_refined(t, folded[t.id]) if t.id in folded else t for t in manual]
 
-    def _rated_lower(self, manual: Threat, threat: Threat) -> Problem:
-        mine, theirs = manual.residual, threat.residual
+    def _rated_lower(self, manual_id: str, kept: list[Threat]) -> Problem:
+        """One warning per manual threat, naming the generated threats it could not stand for."""
+        mine = self._manual[manual_id]
+        where = self.model.locate(f"threats/{manual_id}")
+        if mine.status is ThreatStatus.FALSE_POSITIVE:
+            return Problem(where, f"threat {manual_id!r} is marked a false positive, so it cannot stand for what "
+                           f"it refines, which stays listed: {_listed(kept)}",
+                           "decide on those threats themselves, or remove them from `refines`",
+                           "refinement-lowers-risk", severity="warning")
+        worst = max(kept, key=lambda t: (t.residual.level.rank, t.residual.score))
+        rules = ", ".join(dict.fromkeys(str(t.rule_id) for t in kept))
         return Problem(
-            self.model.locate(f"threats/{manual.id}"),
-            f"threat {manual.id!r} refines {threat.id!r} but rates its residual risk lower ({mine.level.value} "
-            f"{mine.score} against {theirs.level.value} {theirs.score}), so {threat.id} stays listed",
-            f"record the controls that lower it where rule {threat.rule_id} counts them (`threatloom rules show "
-            f"{threat.rule_id}`), rate {manual.id} at least as high, or decide on {threat.id}",
+            where, f"threat {manual_id!r} refines {_listed(kept)} but rates the residual risk lower "
+            f"({mine.residual.level.value} {mine.residual.score} against {worst.residual.level.value} "
+            f"{worst.residual.score} for {worst.id}), so {'it stays' if len(kept) == 1 else 'they stay'} listed",
+            f"record the controls that lower it where rule {rules} counts them (`threatloom rules show RULE`), "
+            f"rate {manual_id} at least as high, or decide on the rule's threat",
             "refinement-lowers-risk", severity="warning")
 
     def problems(self, generated: Sequence[str]) -> list[Problem]:
@@ -87,20 +100,37 @@ class Refinements:
                              if pattern in manual_ids else unmatched_hint(pattern, ids),
                              "unmatched-refinement", severity="warning")
                      for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
-        return [*self._lower, *unmatched]
+        return [*(self._rated_lower(m, kept) for m, kept in self._lower.items()), *unmatched]
+
+
+def _stands_for(manual: Threat, threat: Threat) -> bool:
+    """Whether a manual threat may report `threat` in its stead: it rates the residual risk at least as
+    high in level and in score (under the OWASP method a level is not a function of the score), and it
+    is not itself marked a false positive."""
+    mine, theirs = manual.residual, threat.residual
+    return (mine.level.rank >= theirs.level.rank and mine.score >= theirs.score
+            and manual.status is not ThreatStatus.FALSE_POSITIVE)
+
+
+def _listed(threats: Sequence[Threat]) -> str:
+    ids = [t.id for t in threats]
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
 
 def _with_refined(manual: Threat, refined: Sequence[Threat]) -> Threat:
     """A manual threat with the generated threats it refines folded in, its own parts first: their IDs,
-    elements, assets, CAPEC, CWE and ATT&CK IDs, tags and detection hints. Not their scores nor their
-    controls: which catalog controls count against the team's threat stays the team's call."""
+    elements, assets, actors, CAPEC, CWE and ATT&CK IDs, tags and detection hints, and whether they are
+    reachable and exposed. Not their scores nor their controls: which catalog controls count against the
+    team's threat stays the team's call."""
     def joined(own: tuple[object, ...], theirs: Callable[[Threat], tuple[object, ...]]) -> tuple[object, ...]:
         return tuple(dict.fromkeys((*own, *(v for t in refined for v in theirs(t)))))
 
     return msgspec.structs.replace(
         manual,
         elements=joined(manual.elements, lambda t: t.elements),
-        assets=joined(manual.assets, lambda t: t.assets),
+        assets=joined(manual.assets, lambda t: t.assets), actors=joined(manual.actors, lambda t: t.actors),
+        reachable=manual.reachable or any(t.reachable for t in refined),
+        exposed=manual.exposed or any(t.exposed for t in refined),
         capec=joined(manual.capec, lambda t: t.capec), cwe=joined(manual.cwe, lambda t: t.cwe),
         attack=joined(manual.attack, lambda t: t.attack),
         tags=tuple(sorted({tag for t in refined for tag in t.tags} | set(manual.tags))),
