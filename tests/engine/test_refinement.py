@@ -118,38 +118,10 @@ def test_a_wide_refinement_rated_lower_warns_once_and_keeps_every_threat_listed(
 
 # Under the OWASP method a level comes from the likelihood and impact bands, not from the score: a team's
 # threat can score higher and still sit a level lower than the rule's
-OWASP = """\
-threatloom: 1
-system: {name: Shop, risk_appetite: medium}
-risk: {method: owasp}
-assets: [{id: orders, name: Orders, classification: confidential, confidentiality: low, integrity: low,
-          availability: medium}]
-zones: [{id: net, name: Internet, trust: 0, internet: true}, {id: z, name: Z, trust: 5}]
-environment: [{id: user, name: User, kind: customer, zone: net, trust: 0}]
-components:
-  - {id: api, name: API, type: process, kind: api, zone: z, internet_facing: true, processes: [orders]}
-  - {id: db, name: DB, type: data-store, kind: database, zone: z, stores: [orders]}
-flows:
-  - {id: call, name: Call, source: user, destination: api, authentication: none, encryption: none, data: [orders]}
-  - {id: query, name: Query, source: api, destination: db, authentication: password, encryption: tls,
-     data: [orders]}
-threats:
-  - id: MT-SEARCH-SQLI
-    category: tampering
-    source: A shopper
-    action: put SQL into the search box
-    impact: every order read or changed
-    elements: [api]
-    likelihood: 3
-    impact_rating: 4
-    controls: [C-INPUT-VALIDATION]
-    capec: [66]
-    refines: [TL-D002@api]
-    mitigations: [team-ctl]
-controls:
-  - {id: team-ctl, name: Team control, implements: [], status: implemented, effectiveness: low}
-
-"""
+OWASP = _text("    refines: [TL-D002@api]\n    mitigations: [team-ctl]",
+              "controls: [{id: team-ctl, name: Team control, implements: [], effectiveness: low}]",
+              likelihood=3).replace("system: {name: Shop}", "system: {name: Shop}\nrisk: {method: owasp}").replace(
+    "confidentiality: high, integrity: high", "confidentiality: low, integrity: low")
 
 
 def test_under_owasp_a_refinement_a_level_lower_does_not_fold() -> None:
