@@ -35,8 +35,8 @@ class Refinements:
         self._hits = [0] * len(self._owners)
         self._claimed: dict[str, list[str]] = {}  # generated threat ID -> the manual threats naming it
         self.refined_by: dict[str, list[str]] = {}  # the same, for the threats that folded
-        self._lower: dict[str, list[Threat]] = {}  # manual threat ID -> what it rates lower, kept listed
-        self._manual: dict[str, Threat] = {}
+        # manual threat ID -> that threat and the generated ones it could not stand for, kept listed
+        self._lower: dict[str, tuple[Threat, list[Threat]]] = {}
 
     def claims(self, threat_id: str) -> bool:
         """Whether a manual threat names the generated threat `threat_id` (remembered for :meth:`fold`)."""
@@ -52,7 +52,7 @@ class Refinements:
              decided: Callable[[Threat], Threat]) -> tuple[list[Threat], list[Threat]]:
         """The generated threats still listed (those claimed but not folded given their decision by
         `decided`), and the manual threats with what folded into them."""
-        by_id = self._manual = {t.id: t for t in manual}
+        by_id = {t.id: t for t in manual}
         kept: list[Threat] = []
         folded: dict[str, list[Threat]] = {}
         for threat in generated:
@@ -63,7 +63,7 @@ class Refinements:
             lower = [m for m in claimed if not _stands_for(by_id[m], threat)]
             if lower:
                 for manual_id in lower:
-                    self._lower.setdefault(manual_id, []).append(threat)
+                    self._lower.setdefault(manual_id, (by_id[manual_id], []))[1].append(threat)
                 kept.append(decided(threat))
                 continue
             self.refined_by[threat.id] = claimed
@@ -71,9 +71,9 @@ class Refinements:
                 folded.setdefault(manual_id, []).append(threat)
         return kept, [_with_refined(t, folded[t.id]) if t.id in folded else t for t in manual]
 
-    def _rated_lower(self, manual_id: str, kept: list[Threat]) -> Problem:
+    def _rated_lower(self, mine: Threat, kept: list[Threat]) -> Problem:
         """One warning per manual threat, naming the generated threats it could not stand for."""
-        mine = self._manual[manual_id]
+        manual_id = mine.id
         where = self.model.locate(f"threats/{manual_id}")
         if mine.status is ThreatStatus.FALSE_POSITIVE:
             return Problem(where, f"threat {manual_id!r} is marked a false positive, so it cannot stand for what "
@@ -100,7 +100,7 @@ class Refinements:
                              if pattern in manual_ids else unmatched_hint(pattern, ids),
                              "unmatched-refinement", severity="warning")
                      for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
-        return [*(self._rated_lower(m, kept) for m, kept in self._lower.items()), *unmatched]
+        return [*(self._rated_lower(mine, kept) for mine, kept in self._lower.values()), *unmatched]
 
 
 def _stands_for(manual: Threat, threat: Threat) -> bool:

@@ -32,13 +32,11 @@ A decision that counts but whose due date passed while the work is open is repor
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from threatloom.engine.threat import AppliedDecision
 from threatloom.errors import Problem
-from threatloom.lifecycle.patterns import ThreatPatterns, is_pattern, unmatched_hint
+from threatloom.lifecycle.patterns import ThreatPatterns, is_pattern, matching, unmatched_hint
 from threatloom.model.schema import Decision, Model
 from threatloom.model.vocabulary import Level, ThreatStatus, Treatment
 
@@ -113,12 +111,7 @@ class DecisionMatcher:
 def _refined_by(pattern: str, refined: Mapping[str, Sequence[str]]) -> list[str]:
     """The team's threats that refine a generated threat `pattern` matches (the few refined threats are
     tried, not the whole analysis)."""
-    if not refined:
-        return []
-    if not is_pattern(pattern):
-        return list(refined.get(pattern, ()))
-    compiled = re.compile(fnmatch.translate(pattern))
-    return sorted({m for threat_id, by in refined.items() if compiled.match(threat_id) for m in by})
+    return sorted({m for threat_id in matching(pattern, refined) for m in refined[threat_id]})
 
 
 def apply_decision(decision: Decision, index: int, level: Level, appetite: Level,

@@ -54,6 +54,14 @@ class ThreatPatterns:
         return found
 
 
+def matching(pattern: str, ids: Iterable[str]) -> list[str]:
+    """The IDs among `ids` that `pattern` matches (for a few IDs; an index serves many)."""
+    if not is_pattern(pattern):
+        return [i for i in ids if i == pattern]
+    compiled = re.compile(fnmatch.translate(pattern))
+    return [i for i in ids if compiled.match(i)]
+
+
 def unmatched_hint(pattern: str, ids: Sequence[str]) -> str:
     """A hint for a pattern matching no threat: the closest ID for an exact one; for a wildcard, only an
     ID sharing its literal start (else any ID looks "close" once the wildcards are dropped). `ids` are

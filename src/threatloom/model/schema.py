@@ -346,7 +346,7 @@ class ManualThreat(Strict):
     refines: tuple[ThreatPattern, ...] = Field(
         (), description="Generated threats this one describes in the team's words (IDs, with `*` and `?` "
         "wildcards): they are not listed on their own, and this threat carries their elements, assets, "
-        "references, tags and detection hints; a generated threat it rates lower stays listed.")
+        "actors, references, tags and detection hints; a generated threat it rates lower stays listed.")
 
 
 class Review(Strict):
