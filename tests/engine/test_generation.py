@@ -110,8 +110,45 @@ decisions:
     assert analysis.by_id["T-PROC-1@desk"].status.value == "accepted"
     (unmatched,) = analysis.unmatched_decisions
     assert unmatched.message == "decision for 'T-GONE-1@web' matches no threat"
-    assert unmatched.hint == "did you mean 'T-PROC-1@web'?"
+    assert unmatched.hint == "no rule 'T-GONE-1' is loaded: `threatloom rules list` lists the rules"
     assert unmatched.location.line > 0
+
+
+def test_a_pattern_matching_nothing_is_told_why() -> None:
+    # each decision fails for its own reason, and the hint names it
+    reports_out = SHOP.read_text().replace("zone: vault}",
+                                           "zone: vault, out_of_scope: true, out_of_scope_reason: retired}")
+    assert reports_out != SHOP.read_text()
+    extra = """
+decisions:
+  - {threat: T-PROC-1@reports, treatment: avoid}
+  - {threat: T-STORE-1@web, treatment: avoid}
+  - {threat: T-PROC-1@till, treatment: avoid}
+  - {threat: "T-PROC-1@till*", treatment: avoid}
+  - {threat: MT-REFUDN, treatment: avoid}
+  - {threat: MT-PRICES, treatment: avoid}
+  - {threat: T-NOPE-1@web, treatment: avoid}
+  - {threat: T-PORC-1@web, treatment: avoid}
+"""
+    catalog = load_catalog([FIXTURES / "rules", FIXTURES / "override"], builtin=False)
+    plain = analyse(load_model_text(reports_out + extra, "shop.yaml"), rules_catalog(), today=TODAY)
+    hints = {p.message.split("'")[1]: p.hint for p in plain.unmatched_decisions}
+    assert hints == {
+        "T-PROC-1@reports": "'reports' is out of scope, so no threat is reported on it: remove or update it, "
+                            "or take `out_of_scope` off reports",
+        "T-STORE-1@web": "rule T-STORE-1 finds no threat on web: the model no longer meets its condition "
+                         "(`threatloom rules show T-STORE-1` says when it applies); remove or update it",
+        "T-PROC-1@till": "no element or flow 'till' is in the model; did you mean 'T-PROC-1@web'?",
+        "T-PROC-1@till*": "the threats it covered may be gone: remove or update it",
+        "T-PORC-1@web": "no rule 'T-PORC-1' is loaded; did you mean 'T-PROC-1@web'?",
+        "MT-REFUDN": "no threat under `threats:` has the ID 'MT-REFUDN'; did you mean 'MT-REFUND'?",
+        "MT-PRICES": "no threat under `threats:` has the ID 'MT-PRICES': it was removed or renamed; remove or "
+                     "update it",
+        "T-NOPE-1@web": "no rule 'T-NOPE-1' is loaded: `threatloom rules list` lists the rules",
+    }
+    disabled = analyse(load_model_text(SHOP.read_text() + extra, "shop.yaml"), catalog, today=TODAY)
+    hint = next(p.hint for p in disabled.unmatched_decisions if "'T-PROC-1@till'" in p.message)
+    assert hint.startswith("rule T-PROC-1 is disabled (in ") and "override.yaml), so it finds no threat" in hint
 
 
 def test_user_rules_override_and_disable() -> None:

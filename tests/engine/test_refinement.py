@@ -154,7 +154,7 @@ def test_a_refinement_that_matches_nothing_is_reported_where_the_threat_is_writt
     problems = {p.message: p for p in analysis.unmatched_decisions}
     typo = problems["threat 'MT-SEARCH-SQLI' refines 'TL-T002@apj', which matches no generated threat"]
     assert typo.code == "unmatched-refinement" and typo.severity == "warning"
-    assert typo.hint == "did you mean 'TL-T002@api'?"
+    assert typo.hint == "no element or flow 'apj' is in the model; did you mean 'TL-T002@api'?"
     assert (typo.location.line, typo.location.column) == (MODEL.splitlines().index("  - id: MT-SEARCH-SQLI") + 1, 5)
     assert "threat 'MT-SEARCH-SQLI' refines 'TL-Z9*@*', which matches no generated threat" in problems
     itself = problems["threat 'MT-SEARCH-SQLI' refines 'MT-SEARCH-SQLI', which matches no generated threat"]

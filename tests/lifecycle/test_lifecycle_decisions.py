@@ -196,7 +196,7 @@ def test_decisions_matching_nothing_are_reported_with_a_hint() -> None:
     analysis = decided("{threat: L-PROC-1@wbe, treatment: avoid}", "{threat: 'X-*@nowhere', treatment: avoid}")
     first, second = analysis.unmatched_decisions
     assert first.message == "decision for 'L-PROC-1@wbe' matches no threat"
-    assert first.hint == "did you mean 'L-PROC-1@web'?"
+    assert first.hint == "no element or flow 'wbe' is in the model; did you mean 'L-PROC-1@web'?"
     assert first.code == "unmatched-decision"
     assert second.message == "decision for 'X-*@nowhere' matches no threat"
     assert second.severity == "warning"
@@ -207,7 +207,7 @@ def test_a_misspelt_rule_is_found_among_every_threat() -> None:
     # no threat of rule "L-PORC-1" exists, so the hint comes from all the IDs, not the rule's own
     analysis = decided("{threat: L-PORC-1@web, treatment: avoid}", "{threat: 'L-PROC-1@w*x', treatment: avoid}")
     misspelt, pattern = analysis.unmatched_decisions
-    assert misspelt.hint == "did you mean 'L-PROC-1@web'?"
+    assert misspelt.hint == "no rule 'L-PORC-1' is loaded; did you mean 'L-PROC-1@web'?"
     assert pattern.hint == "no threat ID fits the pattern; the closest is 'L-PROC-1@web'"
 
 

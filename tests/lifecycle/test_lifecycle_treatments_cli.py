@@ -72,15 +72,18 @@ def test_a_wildcard_decision_settles_every_threat_it_matches(tmp_path: Path, bas
 def test_decisions_that_match_nothing_are_reported_with_a_hint(tmp_path: Path) -> None:
     _, _, _, err = check(CLINIC)
     assert f"clinic.yaml:{line_of(CLINIC, '- threat: MT-GONE')}:5: warning: decision for 'MT-GONE' matches no " \
-           "threat (the threat may be gone: remove or update it)" in err
+           "threat (no threat under `threats:` has the ID 'MT-GONE': it was removed or renamed; remove or update " \
+           "it)" in err
     misspelt = with_decisions(tmp_path, "{threat: TL-T002@portl, treatment: avoid, justification: no SQL}")
     rc, ids, _, err = check(misspelt, "--fail-on", "high")
-    assert "decision for 'TL-T002@portl' matches no threat (did you mean 'TL-T002@portal'?)" in err
+    assert "decision for 'TL-T002@portl' matches no threat (no element or flow 'portl' is in the model; did you " \
+           "mean 'TL-T002@portal'?)" in err
     assert rc == 1 and "TL-T002@portal" in ids  # a misspelt decision treats nothing
     report = json.loads(run_cli("check", str(misspelt), "--format", "json").stdout)
     unmatched = [p for p in report["problems"] if p["code"] == "unmatched-decision"]
-    assert [p["hint"] for p in unmatched] == ["the threat may be gone: remove or update it",
-                                              "did you mean 'TL-T002@portal'?"]
+    assert [p["hint"] for p in unmatched] == [
+        "no threat under `threats:` has the ID 'MT-GONE': it was removed or renamed; remove or update it",
+        "no element or flow 'portl' is in the model; did you mean 'TL-T002@portal'?"]
     assert unmatched[1]["line"] == len(misspelt.read_text().splitlines())  # the decision added last
 
 

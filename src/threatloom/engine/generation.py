@@ -37,6 +37,7 @@ from threatloom.engine.refinement import Refinements
 from threatloom.engine.threat import Analysis, AppliedDecision, CandidateControl, Factor, RiskScore, Threat
 from threatloom.errors import InputError, Problem, SourceLocation
 from threatloom.lifecycle.decisions import DecisionMatcher, apply_decision, decision_problem
+from threatloom.lifecycle.patterns import IdParts
 from threatloom.model.index import Element, ModelIndex
 from threatloom.model.schema import Asset, Control, ManualThreat, Model
 from threatloom.model.vocabulary import Category, RiskMethod, Skill, ThreatStatus
@@ -288,14 +289,27 @@ class _Analyser:
             threats, manual = refining.fold(threats, manual, self._decided)
         threats.extend(manual)
         threats.sort(key=rank_key)
-        unmatched = self.matcher.unmatched((t.id for t in threats), refining.refined_by if refining else None)
+        parts = self._id_parts(rules, in_scope, {flow.id for flow, _ in interactions}) \
+            if self.model.decisions or refining is not None else None
+        unmatched = self.matcher.unmatched((t.id for t in threats), refining.refined_by if refining else None, parts)
         if refining is not None:
-            unmatched += refining.problems([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by])
+            unmatched += refining.problems([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by],
+                                           parts)
         return Analysis(
             system=self.model.system.name, threats=tuple(threats),
             risk_appetite=self.model.system.risk_appetite, unmatched_decisions=tuple(unmatched),
             decision_problems=tuple(self._decision_problems()), rules_evaluated=len(rules),
             elements_analysed=len(in_scope), flows_analysed=len(interactions))
+
+    def _id_parts(self, rules: Sequence[CompiledRule], in_scope: set[str], flows: set[str]) -> IdParts:
+        """What this analysis's threat IDs are made of, for the hints of patterns that match none."""
+        index = self.index
+        return IdParts(
+            rules=frozenset(r.rule.id for r in rules), disabled=self.catalog.disabled,
+            analysed=frozenset(in_scope | flows),
+            out_of_scope=frozenset({*(e for e in index.elements if e not in in_scope),
+                                    *(f.id for f in self.model.flows if f.id not in flows)}),
+            manual=frozenset(t.id for t in self.model.threats))
 
     def _all_facts(self, facts: LazyFacts) -> LazyFacts:
         """Without the index every fact is computed up front, as every rule meets every target."""

@@ -19,7 +19,7 @@ import msgspec
 
 from threatloom.engine.threat import Threat
 from threatloom.errors import Problem
-from threatloom.lifecycle.patterns import ThreatPatterns, unmatched_hint
+from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, unmatched_hint
 from threatloom.model.schema import Model
 from threatloom.model.vocabulary import ThreatStatus
 
@@ -90,14 +90,15 @@ class Refinements:
             f"rate {manual_id} at least as high, or decide on the rule's threat",
             "refinement-lowers-risk", severity="warning")
 
-    def problems(self, generated: Sequence[str]) -> list[Problem]:
-        """Warnings: refinements rated lower than what they refine, and patterns that matched nothing."""
+    def problems(self, generated: Sequence[str], parts: IdParts | None = None) -> list[Problem]:
+        """Warnings: refinements rated lower than what they refine, and patterns that matched nothing (with
+        `parts`, saying why)."""
         ids = sorted(generated)
         manual_ids = {m.id for m in self.model.threats}
         unmatched = [Problem(self.model.locate(f"threats/{owner}"),
                              f"threat {owner!r} refines {pattern!r}, which matches no generated threat",
                              "only generated threats (RULE@element) are refined; it is a threat of the team"
-                             if pattern in manual_ids else unmatched_hint(pattern, ids),
+                             if pattern in manual_ids else unmatched_hint(pattern, ids, parts),
                              "unmatched-refinement", severity="warning")
                      for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
         return [*(self._rated_lower(mine, kept) for mine, kept in self._lower.values()), *unmatched]

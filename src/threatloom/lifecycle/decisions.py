@@ -36,7 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from threatloom.engine.threat import AppliedDecision
 from threatloom.errors import Problem
-from threatloom.lifecycle.patterns import ThreatPatterns, is_pattern, matching, unmatched_hint
+from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, is_pattern, matching, unmatched_hint
 from threatloom.model.schema import Decision, Model
 from threatloom.model.vocabulary import Level, ThreatStatus, Treatment
 
@@ -78,10 +78,12 @@ class DecisionMatcher:
             self.hits[found] += 1
         return found
 
-    def unmatched(self, threat_ids: Iterable[str], refined: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
+    def unmatched(self, threat_ids: Iterable[str], refined: Mapping[str, Sequence[str]] | None = None,
+                  parts: IdParts | None = None) -> list[Problem]:
         """A warning for every decision that applies to no threat, located at the decision. `refined` maps
         the generated threats that the team's own threats refine (and so are no longer listed) to those
-        threats: a decision on one of them belongs on the team's threat."""
+        threats: a decision on one of them belongs on the team's threat. With `parts`, the hint says why
+        nothing matched (see :func:`~threatloom.lifecycle.patterns.unmatched_hint`)."""
         ids = sorted(threat_ids)
         problems = []
         for i, count in self.hits.items():
@@ -104,7 +106,8 @@ class DecisionMatcher:
                                         "refined-decision", severity="warning"))
                 continue
             problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat",
-                                    unmatched_hint(decision.threat, ids), "unmatched-decision", severity="warning"))
+                                    unmatched_hint(decision.threat, ids, parts), "unmatched-decision",
+                                    severity="warning"))
         return problems
 
 

@@ -11,7 +11,9 @@ import bisect
 import difflib
 import fnmatch
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+
+import msgspec
 
 
 def is_pattern(threat: str) -> bool:
@@ -62,10 +64,59 @@ def matching(pattern: str, ids: Iterable[str]) -> list[str]:
     return [i for i in ids if compiled.match(i)]
 
 
-def unmatched_hint(pattern: str, ids: Sequence[str]) -> str:
-    """A hint for a pattern matching no threat: the closest ID for an exact one; for a wildcard, only an
-    ID sharing its literal start (else any ID looks "close" once the wildcards are dropped). `ids` are
-    sorted, so the IDs with a given start are found by bisection, not by a pass over all of them."""
+class IdParts(msgspec.Struct, frozen=True):
+    """What the threat IDs of one analysis are made of (`RULE@target`, or a team's threat ID), so that a
+    pattern matching none of them can be told why: its rule is unknown or disabled, its element is out of
+    scope or not in the model, or the rule no longer finds that threat."""
+
+    rules: frozenset[str]  # the rules evaluated
+    disabled: Mapping[str, str]  # rule ID -> the rule file that disabled it
+    analysed: frozenset[str]  # the elements and flows analysed
+    out_of_scope: frozenset[str]  # the elements out of scope, and the flows between them
+    manual: frozenset[str]  # the team's threats
+
+
+def unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None = None) -> str:
+    """A hint for a pattern matching no threat among the sorted `ids`: why, when `parts` tells (see
+    :class:`IdParts`), and the closest ID when one is close."""
+    why = _why_unmatched(pattern, ids, parts) if parts is not None else None
+    if why is not None:
+        return why
+    return _closest_hint(pattern, ids)
+
+
+def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | None:
+    rule, at, rest = pattern.partition("@")
+    if not at:
+        if is_pattern(pattern):
+            return None
+        team = difflib.get_close_matches(pattern, sorted(parts.manual), 1, 0.6)
+        return f"no threat under `threats:` has the ID {pattern!r}" + (
+            f"; did you mean {team[0]!r}?" if team else ": it was removed or renamed; remove or update it")
+    close = None if is_pattern(pattern) else _close(pattern, ids)
+    if not is_pattern(rule):
+        if rule in parts.disabled:
+            return f"rule {rule} is disabled (in {parts.disabled[rule]}), so it finds no threat: remove or update it"
+        if rule not in parts.rules:
+            # a misspelt rule: the rule closest in spelling, with the rest as written
+            near = difflib.get_close_matches(rule, sorted(parts.rules), 1, 0.75)
+            return f"no rule {rule!r} is loaded" + (
+                f"; did you mean {near[0] + at + rest!r}?" if near else ": `threatloom rules list` lists the rules")
+    targets = [t for t in rest.split("@") if not is_pattern(t)]
+    outside = next((t for t in targets if t in parts.out_of_scope), None)
+    if outside is not None:
+        return (f"{outside!r} is out of scope, so no threat is reported on it: remove or update it, or take "
+                f"`out_of_scope` off {outside}")
+    unknown = next((t for t in targets if t not in parts.analysed), None)
+    if unknown is not None:
+        return f"no element or flow {unknown!r} is in the model" + (f"; did you mean {close!r}?" if close else "")
+    if is_pattern(pattern):
+        return None
+    return (f"rule {rule} finds no threat on {rest}: the model no longer meets its condition (`threatloom rules "
+            f"show {rule}` says when it applies); remove or update it")
+
+
+def _closest_hint(pattern: str, ids: Sequence[str]) -> str:
     if is_pattern(pattern):
         prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
         pool = _starting_with(ids, prefix)
@@ -73,12 +124,17 @@ def unmatched_hint(pattern: str, ids: Sequence[str]) -> str:
         if close:
             return f"no threat ID fits the pattern; the closest is {close[0]!r}"
         return "the threats it covered may be gone: remove or update it"
-    # a misspelt ID usually keeps its rule or its target right: look among the threats of the same rule
-    # first, and through every ID only when none of them is close
+    found = _close(pattern, ids)
+    return f"did you mean {found!r}?" if found else "the threat may be gone: remove or update it"
+
+
+def _close(pattern: str, ids: Sequence[str]) -> str | None:
+    """The ID closest to an exact pattern. A misspelt ID usually keeps its rule or its target right: the
+    threats of the same rule are looked among first, and every ID only when none of them is close."""
     rule = pattern.partition("@")[0]
     close = difflib.get_close_matches(pattern, _starting_with(ids, rule + "@"), 1, 0.6) \
         or difflib.get_close_matches(pattern, ids, 1, 0.6)
-    return f"did you mean {close[0]!r}?" if close else "the threat may be gone: remove or update it"
+    return close[0] if close else None
 
 
 def _starting_with(ids: Sequence[str], prefix: str) -> list[str]:
