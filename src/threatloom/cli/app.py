@@ -12,8 +12,11 @@ import importlib
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup, TyperOption
+from typer.models import DefaultPlaceholder
 
 # every command (or sub-group) and the module of the group that registers it; a test keeps this true
 COMMAND_GROUPS: dict[str, str] = {
@@ -25,6 +28,25 @@ COMMAND_GROUPS: dict[str, str] = {
     "import": "interop_commands", "export": "interop_commands",
 }
 ALL_GROUPS = ("model_commands", "analysis_commands", "lifecycle_commands", "render_commands", "interop_commands")
+
+
+def _flags_take_no_value(params: list[Any]) -> list[Any]:
+    """No value type beside an on/off flag in help: typer 0.29 writes `<bool>` there (`--help -h <bool>`), as
+    if the flag took a value. An empty metavar is what typer shows instead of the type."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_take_no_value(super().get_params(ctx))
+
+
+class Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_take_no_value(super().get_params(ctx))
 
 
 def version_callback(value: bool) -> None:
@@ -46,6 +68,7 @@ def build_app(groups: Iterable[str] = ALL_GROUPS) -> typer.Typer:
     """The application with the commands of `groups` (module names in `threatloom.cli`), in that order."""
     application = typer.Typer(
         name="threatloom",
+        cls=Group,
         help="Threat modeling as code: validate a model, find and rank threats, report, import and export.",
         no_args_is_help=True,
         add_completion=False,
@@ -66,9 +89,16 @@ def _guard(application: typer.Typer) -> None:
     for info in application.registered_commands:
         if info.callback is not None:
             info.callback = guarded(info.callback)
+        info.cls = _ours(info.cls, TyperCommand, Command)
     for group in application.registered_groups:
         if group.typer_instance is not None:
+            group.cls = _ours(group.cls, TyperGroup, Group)
             _guard(group.typer_instance)
+
+
+def _ours(chosen: Any, default: type, ours: type) -> Any:
+    """Our class where typer would use its default (written out, or left as its placeholder)."""
+    return ours if chosen is None or chosen is default or isinstance(chosen, DefaultPlaceholder) else chosen
 
 
 def groups_for(argv: list[str]) -> tuple[str, ...]:
