@@ -111,6 +111,27 @@ def test_rule_citing_unknown_control_is_rejected() -> None:
     assert caught.value.problems[0].hint == "did you mean 'C-SSO'?"
 
 
+def test_one_load_reports_every_mistake_of_a_rule() -> None:
+    # two mistakes in one mapping, one in a list of values, one in an adjustment, and an unknown control:
+    # each reported where it is written, in one load, and the rule is not added
+    text = RULE.replace("{kindd: api}", "{kindd: api, admin: maybe, type: [process, proces]}").replace(
+        "C-SSO", "C-SS0").replace("    detection:", "    likelihood:\n      base: 3\n      adjust:\n"
+                                   "        - {when: {encryptoin: none}, by: 1, because: clear text}\n    detection:")
+    catalog = Catalog(controls=load_controls())
+    with pytest.raises(InputError) as caught:
+        load_rules_text(catalog, text, "acme.yaml")
+    found = [(p.location.line, p.message) for p in caught.value.problems]
+    assert found == [(11, "unknown element fact 'kindd'"), (11, "admin is true or false, not 'maybe'"),
+                     (11, "'proces' is not a value of type"), (15, "unknown flow fact 'encryptoin'"),
+                     (17, "unknown control 'C-SS0'")]
+    assert "ACME-001" not in catalog.rules
+    with pytest.raises(ConditionError) as direct:
+        compile_condition({"any": [{"authenticaton": "none"}, {"encryption": "nope"}]}, "interaction", ("when",),
+                          _locate)
+    assert [p.message for p in direct.value.problems] == ["unknown flow fact 'authenticaton'",
+                                                          "'nope' is not a value of encryption"]
+
+
 # -- facts computed from a model --------------------------------------------------------------------
 
 FACTS_MODEL = """\

@@ -152,11 +152,11 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
         catalog.disabled[rid] = document.path
     for i, rule in enumerate(parsed.rules):
         path: tuple[Any, ...] = ("rules", i)
+        compiled: CompiledRule | None = None
         try:
             compiled = _compile(rule, path, document, builtin)
         except ConditionError as exc:
-            problems.append(exc.problem)
-            continue
+            problems.extend(exc.problems)  # and on to the rule's other checks, so that one load reports all
         if not builtin:  # the built-in rules' texts are checked by a test, not on every run
             problems.extend(placeholder_problems(rule, path, document))
         for j, control in enumerate(rule.controls):
@@ -174,7 +174,8 @@ def add_rule_file(catalog: Catalog, document: YamlDocument, builtin: bool) -> No
                                     f"in {existing.origin}; set `override: true` to replace it",
                                     "duplicate-id"))
             continue
-        catalog.rules[rule.id] = compiled
+        if compiled is not None:
+            catalog.rules[rule.id] = compiled
     if problems:
         raise InputError(problems)
 
@@ -208,19 +209,29 @@ def _compile(rule: Rule, path: tuple[Any, ...], document: YamlDocument, builtin:
         return document.locate(p, at_key=at_key)
 
     scope = rule.applies_to
+    problems: list[Problem] = []  # the mistakes of every condition of the rule, reported together
+
+    def condition(node: Any, at: tuple[Any, ...]) -> Predicate:
+        try:
+            return compile_condition(node, scope, at, locate)
+        except ConditionError as exc:
+            problems.extend(exc.problems)
+            return lambda subject: False
 
     def adjustments(section: str, items: tuple[Adjustment, ...]) -> tuple[CompiledAdjustment, ...]:
-        return tuple(
-            CompiledAdjustment(a, compile_condition(a.when, scope, (*path, section, "adjust", k, "when"), locate))
-            for k, a in enumerate(items))
+        return tuple(CompiledAdjustment(a, condition(a.when, (*path, section, "adjust", k, "when")))
+                     for k, a in enumerate(items))
 
-    when = compile_condition(rule.when, scope, (*path, "when"), locate)
+    when = condition(rule.when, (*path, "when"))
+    likelihood, impact = adjustments("likelihood", rule.likelihood.adjust), adjustments("impact", rule.impact.adjust)
+    if problems:
+        raise ConditionError(problems)
     types = types_guard(tuple(t.value for t in rule.element_types)) if rule.element_types else None
     return CompiledRule(
         rule=rule,
         when=when,
-        likelihood=adjustments("likelihood", rule.likelihood.adjust),
-        impact=adjustments("impact", rule.impact.adjust),
+        likelihood=likelihood,
+        impact=impact,
         where=lambda: document.locate((*path, "id")),
         builtin=builtin,
         guard=both(types, guard_of(rule.when, scope)),

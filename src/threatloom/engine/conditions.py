@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import msgspec
@@ -49,18 +50,29 @@ MAX_CONDITION_DEPTH = 32
 
 
 class ConditionError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.render())
-        self.problem = problem
+    """What is wrong with a condition: every mistake found in it, in the order written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(p.render() for p in problems))
+        self.problems = problems
+        self.problem = problems[0]
+
+
+def _never(subject: Any) -> bool:
+    return False
 
 
 class _Compiler:
+    """Compiles a condition, going on past a mistake so that one load reports every mistake: each key of a
+    mapping and each value of a list is checked on its own."""
+
     def __init__(self, locate: Locator) -> None:
         self.locate = locate
+        self.problems: list[Problem] = []
 
     def error(self, path: tuple[Any, ...], message: str, hint: str = "", at_key: bool = False) -> ConditionError:
         location = self.locate(path, at_key=True) if at_key else self.locate(path)
-        return ConditionError(Problem(location, message, hint, "bad-condition"))
+        return ConditionError([Problem(location, message, hint, "bad-condition")])
 
     def compile(self, node: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
         if len(path) > MAX_CONDITION_DEPTH:
@@ -68,8 +80,17 @@ class _Compiler:
         if not isinstance(node, dict) or not node:
             raise self.error(path, "a condition must be a non-empty mapping",
                              "write e.g. `{authentication: none}` or `{all: [...]}`")
-        parts = [self._entry(key, value, scope, (*path, key)) for key, value in node.items()]
+        parts = [self._kept(partial(self._entry, key, value, scope, (*path, key))) for key, value in node.items()]
         return parts[0] if len(parts) == 1 else _every(parts)
+
+    def _kept(self, build: Callable[[], Any]) -> Any:
+        """What `build` returns; if it finds a mistake, the mistake is kept and a placeholder returned (the
+        condition is refused once compiled, so the placeholder never runs)."""
+        try:
+            return build()
+        except ConditionError as exc:
+            self.problems.extend(exc.problems)
+            return _never
 
     def _entry(self, key: str, value: Any, scope: str, path: tuple[Any, ...]) -> Predicate:
         if key in ("all", "any"):
@@ -135,7 +156,8 @@ class _Compiler:
         values = spec if isinstance(spec, list) else [spec]
         if not values:
             raise self.error(path, f"{name}: an empty list matches nothing", "list at least one value")
-        checked = frozenset(self._check_value(kind, v, (*path, i) if isinstance(spec, list) else path, name)
+        listed = isinstance(spec, list)
+        checked = frozenset(self._kept(partial(self._check_value, kind, v, (*path, i) if listed else path, name))
                             for i, v in enumerate(values))
         if kind.name in ("enum-set", "text-set"):
             return lambda facts: not checked.isdisjoint(facts[name])
@@ -208,5 +230,10 @@ def _some(parts: list[Predicate]) -> Predicate:
 
 
 def compile_condition(node: Any, scope: str, path: tuple[Any, ...], locate: Locator) -> Predicate:
-    """Compile `node` for `scope` ("element" or "interaction"); raise ConditionError when it is wrong."""
-    return _Compiler(locate).compile(node, scope, path)
+    """Compile `node` for `scope` ("element" or "interaction"); raise ConditionError, with every mistake
+    in it, when it is wrong."""
+    compiler = _Compiler(locate)
+    predicate = compiler._kept(partial(compiler.compile, node, scope, path))
+    if compiler.problems:
+        raise ConditionError(compiler.problems)
+    return predicate  # type: ignore[no-any-return]
