@@ -150,7 +150,7 @@ def test_a_refinement_never_clears_the_gate(tmp_path: Path) -> None:
 
 
 def test_a_refinement_that_matches_nothing_is_reported_where_the_threat_is_written() -> None:
-    analysis = _analyse("    refines: [TL-T002@apj, TL-Z9*@*, MT-SEARCH-SQLI]")
+    analysis = _analyse("    refines: [TL-T002@apj, TL-Z9*@*, MT-SEARCH-SQLI, MT-OTHER]")
     problems = {p.message: p for p in analysis.unmatched_decisions}
     typo = problems["threat 'MT-SEARCH-SQLI' refines 'TL-T002@apj', which matches no generated threat"]
     assert typo.code == "unmatched-refinement" and typo.severity == "warning"
@@ -159,6 +159,8 @@ def test_a_refinement_that_matches_nothing_is_reported_where_the_threat_is_writt
     assert "threat 'MT-SEARCH-SQLI' refines 'TL-Z9*@*', which matches no generated threat" in problems
     itself = problems["threat 'MT-SEARCH-SQLI' refines 'MT-SEARCH-SQLI', which matches no generated threat"]
     assert itself.hint == "only generated threats (RULE@element) are refined; it is a threat of the team"
+    other = problems["threat 'MT-SEARCH-SQLI' refines 'MT-OTHER', which matches no generated threat"]
+    assert other.hint == "only generated threats (RULE@element) are refined: name the rule and the element"
     assert "TL-T002@api" in analysis.by_id  # nothing refined it
 
 

@@ -19,7 +19,7 @@ import msgspec
 
 from threatloom.engine.threat import Threat
 from threatloom.errors import Problem
-from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, unmatched_hint
+from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, is_pattern, unmatched_hint
 from threatloom.model.schema import Model
 from threatloom.model.vocabulary import ThreatStatus
 
@@ -97,11 +97,18 @@ class Refinements:
         manual_ids = {m.id for m in self.model.threats}
         unmatched = [Problem(self.model.locate(f"threats/{owner}"),
                              f"threat {owner!r} refines {pattern!r}, which matches no generated threat",
-                             "only generated threats (RULE@element) are refined; it is a threat of the team"
-                             if pattern in manual_ids else unmatched_hint(pattern, ids, parts),
-                             "unmatched-refinement", severity="warning")
+                             _unmatched_hint(pattern, ids, parts, manual_ids), "unmatched-refinement",
+                             severity="warning")
                      for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
         return [*(self._rated_lower(mine, kept) for mine, kept in self._lower.values()), *unmatched]
+
+
+def _unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None, manual_ids: set[str]) -> str:
+    if pattern in manual_ids:
+        return "only generated threats (RULE@element) are refined; it is a threat of the team"
+    if "@" not in pattern and not is_pattern(pattern):
+        return "only generated threats (RULE@element) are refined: name the rule and the element"
+    return unmatched_hint(pattern, ids, parts)
 
 
 def _stands_for(manual: Threat, threat: Threat) -> bool:
