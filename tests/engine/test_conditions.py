@@ -66,6 +66,11 @@ def test_interaction_conditions_see_flow_and_both_ends() -> None:
     ({"source": {"admin": "yes"}}, "admin is true or false", ""),
     ({"port": {"contains": "80"}}, "operator 'contains' does not apply to port", "at_least"),
     ({"all": []}, "`all` takes a non-empty list", ""),
+    ({"classification": {"at_least": None}}, "classification: `at_least` compares with a value, not null",
+     "`classification: null`"),
+    ({"port": {"below": None}}, "port: `below` compares with a value, not null", ""),
+    ({"tags": {"none_of": []}}, "tags: `none_of` with an empty list tests nothing", "at least one"),
+    ({"protocol": {"contains": []}}, "protocol: `contains` with an empty list tests nothing", ""),
     ({}, "a condition must be a non-empty mapping", ""),
 ])
 def test_mistakes_are_errors_at_load_time(condition: dict[str, object], message: str, hint: str) -> None:
@@ -130,6 +135,15 @@ def test_one_load_reports_every_mistake_of_a_rule() -> None:
                           _locate)
     assert [p.message for p in direct.value.problems] == ["unknown flow fact 'authenticaton'",
                                                           "'nope' is not a value of encryption"]
+    # the values of an operator too, each where it is written
+    located: list[tuple[object, ...]] = []
+    with pytest.raises(ConditionError) as listed:
+        compile_condition({"destination": {"technology": {"contains": [1, "pg", 2]}}}, "interaction", ("when",),
+                          lambda path, at_key=False: located.append(path) or _locate(path))
+    assert [p.message for p in listed.value.problems] == ["technology takes text, not 1",
+                                                          "technology takes text, not 2"]
+    assert located == [("when", "destination", "technology", "contains", 0),
+                       ("when", "destination", "technology", "contains", 2)]
 
 
 # -- facts computed from a model --------------------------------------------------------------------

@@ -129,6 +129,12 @@ decisions:
   - {threat: MT-PRICES, treatment: avoid}
   - {threat: T-NOPE-1@web, treatment: avoid}
   - {threat: T-PORC-1@web, treatment: avoid}
+  - {threat: T-FLOW-1@web, treatment: avoid}
+  - {threat: T-PROC-1@save, treatment: avoid}
+  - {threat: T-PROC-1, treatment: avoid}
+  - {threat: T-PROC-1@web@desk, treatment: avoid}
+  - {threat: t-proc-1@web, treatment: avoid}
+  - {threat: T-PROC-1@vault, treatment: avoid}
 """
     catalog = load_catalog([FIXTURES / "rules", FIXTURES / "override"], builtin=False)
     plain = analyse(load_model_text(reports_out + extra, "shop.yaml"), rules_catalog(), today=TODAY)
@@ -136,8 +142,18 @@ decisions:
     assert hints == {
         "T-PROC-1@reports": "'reports' is out of scope, so no threat is reported on it: remove or update it, "
                             "or take `out_of_scope` off reports",
-        "T-STORE-1@web": "rule T-STORE-1 finds no threat on web: the model no longer meets its condition "
-                         "(`threatloom rules show T-STORE-1` says when it applies); remove or update it",
+        "T-STORE-1@web": "rule T-STORE-1 finds no threat on web: the model does not meet its condition there "
+                         "(`threatloom rules show T-STORE-1` says when it applies); did you mean 'T-STORE-1@db'?",
+        "T-FLOW-1@web": "rule T-FLOW-1 applies to flows, and 'web' is an element: name one of its flows; did you "
+                        "mean 'T-FLOW-1@order'?",
+        "T-PROC-1@save": "rule T-PROC-1 applies to elements, and 'save' is a flow: name one of its ends; did you "
+                         "mean 'T-PROC-1@web'?",
+        "T-PROC-1": "T-PROC-1 is a rule: name the element or flow too, as T-PROC-1@<id>; did you mean "
+                    "'T-PROC-1@web'?",
+        "T-PROC-1@web@desk": "a threat ID has one @, between the rule and the element or flow (RULE@id); did you "
+                             "mean 'T-PROC-1@desk'?",
+        "t-proc-1@web": "no rule 't-proc-1' is loaded; did you mean 'T-PROC-1@web'?",
+        "T-PROC-1@vault": "'vault' is a zone: threats are on elements and flows; did you mean 'T-PROC-1@web'?",
         "T-PROC-1@till": "no element or flow 'till' is in the model; did you mean 'T-PROC-1@web'?",
         "T-PROC-1@till*": "the threats it covered may be gone: remove or update it",
         "T-PORC-1@web": "no rule 'T-PORC-1' is loaded; did you mean 'T-PROC-1@web'?",
@@ -146,6 +162,12 @@ decisions:
                      "update it",
         "T-NOPE-1@web": "no rule 'T-NOPE-1' is loaded: `threatloom rules list` lists the rules",
     }
+    both_out = SHOP.read_text().replace("zone: office}", "zone: office, out_of_scope: true, out_of_scope_reason: x}") \
+        .replace("controls: [tls-db]}", "controls: [tls-db], out_of_scope: true, out_of_scope_reason: x}")
+    ends_out = analyse(load_model_text(both_out + "decisions:\n  - {threat: T-FLOW-1@lookup, treatment: avoid}\n",
+                                       "shop.yaml"), rules_catalog(), today=TODAY)
+    assert [p.hint for p in ends_out.unmatched_decisions] == [
+        "flow 'lookup' is not analysed, since both its ends (desk, db) are out of scope: remove or update it"]
     disabled = analyse(load_model_text(SHOP.read_text() + extra, "shop.yaml"), catalog, today=TODAY)
     hint = next(p.hint for p in disabled.unmatched_decisions if "'T-PROC-1@till'" in p.message)
     assert hint.startswith("rule T-PROC-1 is disabled (in ") and "override.yaml), so it finds no threat" in hint

@@ -178,6 +178,9 @@ class _Compiler:
         where = (*path, op)
         if op in _COMPARISONS and kind.name in ("ordered", "int"):
             compare = _COMPARISONS[op]
+            if operand is None:  # null is below and above nothing
+                raise self.error(where, f"{name}: `{op}` compares with a value, not null",
+                                 f"test for null with `{name}: null`")
             if kind.name == "int":
                 bound = self._check_value(kind, operand, where, name)
                 return lambda facts: (actual := facts[name]) is not None and compare(actual, bound)
@@ -185,20 +188,29 @@ class _Compiler:
             rank = kind.order.index(self._check_value(kind, operand, where, name))
             levels = frozenset(v for i, v in enumerate(kind.order) if compare(i, rank))
             return lambda facts: facts[name] in levels
-        if op in ("none_of", "all_of") and kind.name in ("enum-set", "text-set"):
-            items = operand if isinstance(operand, list) else [operand]
-            wanted = frozenset(self._check_value(kind, v, where, name) for v in items)
+        if (op in ("none_of", "all_of") and kind.name in ("enum-set", "text-set")) or \
+                (op == "contains" and kind.name == "text"):
+            items = self._operands(kind, operand, where, name, op)
             if op == "none_of":
+                wanted = frozenset(items)
                 return lambda facts: wanted.isdisjoint(facts[name])
-            return lambda facts: wanted <= facts[name]
-        if op == "contains" and kind.name == "text":
-            items = operand if isinstance(operand, list) else [operand]
-            needles = tuple(str(self._check_value(kind, v, where, name)).lower() for v in items)
+            if op == "all_of":
+                wanted = frozenset(items)
+                return lambda facts: wanted <= facts[name]
+            needles = tuple(str(v).lower() for v in items)
             return lambda facts: any(n in str(facts[name]).lower() for n in needles)
         allowed = {"ordered": "at_least, at_most, above, below", "int": "at_least, at_most, above, below",
                    "enum-set": "none_of, all_of", "text-set": "none_of, all_of", "text": "contains"}
         raise self.error(where, f"operator {op!r} does not apply to {name}",
                          f"{name} takes: {allowed.get(kind.name, 'a value or a list of values')}")
+
+    def _operands(self, kind: FactKind, operand: Any, where: tuple[Any, ...], name: str, op: str) -> list[Any]:
+        """The values an operator takes (one, or a list), each checked where it is written."""
+        if isinstance(operand, list):
+            if not operand:
+                raise self.error(where, f"{name}: `{op}` with an empty list tests nothing", "list at least one value")
+            return [self._kept(partial(self._check_value, kind, v, (*where, i), name)) for i, v in enumerate(operand)]
+        return [self._check_value(kind, operand, where, name)]
 
 
 def _every(parts: list[Predicate]) -> Predicate:

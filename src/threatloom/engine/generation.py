@@ -289,8 +289,9 @@ class _Analyser:
             threats, manual = refining.fold(threats, manual, self._decided)
         threats.extend(manual)
         threats.sort(key=rank_key)
+        # what hints need, built only when a decision or a refinement matches nothing
         parts = self._id_parts(rules, in_scope, {flow.id for flow, _ in interactions}) \
-            if self.model.decisions or refining is not None else None
+            if self.matcher.any_unused() or (refining is not None and refining.any_unmatched()) else None
         unmatched = self.matcher.unmatched((t.id for t in threats), refining.refined_by if refining else None, parts)
         if refining is not None:
             unmatched += refining.problems([*(t.id for t in threats if t.origin == "rule"), *refining.refined_by],
@@ -305,11 +306,11 @@ class _Analyser:
         """What this analysis's threat IDs are made of, for the hints of patterns that match none."""
         index = self.index
         return IdParts(
-            rules=frozenset(r.rule.id for r in rules), disabled=self.catalog.disabled,
-            analysed=frozenset(in_scope | flows),
-            out_of_scope=frozenset({*(e for e in index.elements if e not in in_scope),
-                                    *(f.id for f in self.model.flows if f.id not in flows)}),
-            manual=frozenset(t.id for t in self.model.threats))
+            rules={r.rule.id: r.rule.applies_to for r in rules}, disabled=self.catalog.disabled,
+            elements=frozenset(in_scope), flows=frozenset(flows),
+            out_of_scope=frozenset(e for e in index.elements if e not in in_scope),
+            unanalysed_flows={f.id: (f.source, f.destination) for f in self.model.flows if f.id not in flows},
+            zones=frozenset(index.zones), manual=frozenset(t.id for t in self.model.threats))
 
     def _all_facts(self, facts: LazyFacts) -> LazyFacts:
         """Without the index every fact is computed up front, as every rule meets every target."""

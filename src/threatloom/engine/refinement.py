@@ -48,6 +48,10 @@ class Refinements:
         self._claimed[threat_id] = sorted({self._owners[p][0] for p in positions})
         return True
 
+    def any_unmatched(self) -> bool:
+        """Whether some pattern under `refines` has matched no generated threat so far."""
+        return 0 in self._hits
+
     def fold(self, generated: list[Threat], manual: list[Threat],
              decided: Callable[[Threat], Threat]) -> tuple[list[Threat], list[Threat]]:
         """The generated threats still listed (those claimed but not folded given their decision by

@@ -78,6 +78,10 @@ class DecisionMatcher:
             self.hits[found] += 1
         return found
 
+    def any_unused(self) -> bool:
+        """Whether some decision has settled no threat so far."""
+        return 0 in self.hits.values()
+
     def unmatched(self, threat_ids: Iterable[str], refined: Mapping[str, Sequence[str]] | None = None,
                   parts: IdParts | None = None) -> list[Problem]:
         """A warning for every decision that applies to no threat, located at the decision. `refined` maps

@@ -65,14 +65,18 @@ def matching(pattern: str, ids: Iterable[str]) -> list[str]:
 
 
 class IdParts(msgspec.Struct, frozen=True):
-    """What the threat IDs of one analysis are made of (`RULE@target`, or a team's threat ID), so that a
-    pattern matching none of them can be told why: its rule is unknown or disabled, its element is out of
-    scope or not in the model, or the rule no longer finds that threat."""
+    """What the threat IDs of one analysis are made of (`RULE@element`, `RULE@flow`, or a team's threat
+    ID), so that a pattern matching none of them can be told why: its rule is unknown or disabled, its
+    target is out of scope, not in the model or of the wrong kind for the rule, or the rule no longer finds
+    that threat."""
 
-    rules: frozenset[str]  # the rules evaluated
+    rules: Mapping[str, str]  # the rules evaluated -> what each applies to ("element" or "interaction")
     disabled: Mapping[str, str]  # rule ID -> the rule file that disabled it
-    analysed: frozenset[str]  # the elements and flows analysed
-    out_of_scope: frozenset[str]  # the elements out of scope, and the flows between them
+    elements: frozenset[str]  # the elements analysed
+    flows: frozenset[str]  # the flows analysed
+    out_of_scope: frozenset[str]  # the elements out of scope
+    unanalysed_flows: Mapping[str, tuple[str, str]]  # flows with both ends out of scope -> their ends
+    zones: frozenset[str]
     manual: frozenset[str]  # the team's threats
 
 
@@ -86,34 +90,54 @@ def unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None = Non
 
 
 def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | None:
-    rule, at, rest = pattern.partition("@")
+    """Why an exact ID, or a wildcard's plain parts, can match nothing; None when that is not known."""
+    wild = is_pattern(pattern)
+    close = None if wild else _close(pattern, ids)
+    offer = f"; did you mean {close!r}?" if close else ""
+    rule, at, target = pattern.partition("@")
     if not at:
-        if is_pattern(pattern):
+        if wild:
             return None
+        if pattern in parts.rules or pattern in parts.disabled:
+            return f"{pattern} is a rule: name the element or flow too, as {pattern}@<id>" + offer
         team = difflib.get_close_matches(pattern, sorted(parts.manual), 1, 0.6)
-        return f"no threat under `threats:` has the ID {pattern!r}" + (
-            f"; did you mean {team[0]!r}?" if team else ": it was removed or renamed; remove or update it")
-    close = None if is_pattern(pattern) else _close(pattern, ids)
+        nearest = team[0] if team else close
+        if nearest:
+            return f"no threat under `threats:` has the ID {pattern!r}; did you mean {nearest!r}?"
+        return f"no threat under `threats:` has the ID {pattern!r}: it was removed or renamed; remove or update it"
+    if "@" in target:  # no ID holds an @, so a threat ID has exactly one
+        return "a threat ID has one @, between the rule and the element or flow (RULE@id)" + offer
     if not is_pattern(rule):
         if rule in parts.disabled:
             return f"rule {rule} is disabled (in {parts.disabled[rule]}), so it finds no threat: remove or update it"
         if rule not in parts.rules:
-            # a misspelt rule: the rule closest in spelling, with the rest as written
-            near = difflib.get_close_matches(rule, sorted(parts.rules), 1, 0.75)
-            return f"no rule {rule!r} is loaded" + (
-                f"; did you mean {near[0] + at + rest!r}?" if near else ": `threatloom rules list` lists the rules")
-    targets = [t for t in rest.split("@") if not is_pattern(t)]
-    outside = next((t for t in targets if t in parts.out_of_scope), None)
-    if outside is not None:
-        return (f"{outside!r} is out of scope, so no threat is reported on it: remove or update it, or take "
-                f"`out_of_scope` off {outside}")
-    unknown = next((t for t in targets if t not in parts.analysed), None)
-    if unknown is not None:
-        return f"no element or flow {unknown!r} is in the model" + (f"; did you mean {close!r}?" if close else "")
-    if is_pattern(pattern):
+            # a misspelt rule: the rule closest in spelling (in any case), with the target as written
+            by_lower = {r.lower(): r for r in parts.rules}
+            near = difflib.get_close_matches(rule.lower(), sorted(by_lower), 1, 0.75)
+            return f"no rule {rule!r} is loaded" + (f"; did you mean {by_lower[near[0]] + at + target!r}?" if near
+                                                    else ": `threatloom rules list` lists the rules")
+    if is_pattern(target):
         return None
-    return (f"rule {rule} finds no threat on {rest}: the model no longer meets its condition (`threatloom rules "
-            f"show {rule}` says when it applies); remove or update it")
+    if target in parts.out_of_scope:
+        return (f"{target!r} is out of scope, so no threat is reported on it: remove or update it, or take "
+                f"`out_of_scope` off {target}")
+    ends = parts.unanalysed_flows.get(target)
+    if ends is not None:
+        return (f"flow {target!r} is not analysed, since both its ends ({ends[0]}, {ends[1]}) are out of scope: "
+                "remove or update it")
+    if target not in parts.elements and target not in parts.flows:
+        if target in parts.zones:
+            return f"{target!r} is a zone: threats are on elements and flows" + offer
+        return f"no element or flow {target!r} is in the model" + offer
+    applies = None if is_pattern(rule) else parts.rules.get(rule)
+    if applies == "interaction" and target not in parts.flows:
+        return f"rule {rule} applies to flows, and {target!r} is an element: name one of its flows" + offer
+    if applies == "element" and target not in parts.elements:
+        return f"rule {rule} applies to elements, and {target!r} is a flow: name one of its ends" + offer
+    if wild:
+        return None
+    return (f"rule {rule} finds no threat on {target}: the model does not meet its condition there (`threatloom "
+            f"rules show {rule}` says when it applies)") + (offer or "; remove or update it")
 
 
 def _closest_hint(pattern: str, ids: Sequence[str]) -> str:
