@@ -311,3 +311,19 @@ def test_an_included_folder_and_a_missing_file_far_from_any_name(tmp_path: Path)
         (3, 18, "included file 'missing.yaml' not found", "paths are relative to the including file"),
         (3, 32, "included file 'syn.yml' not found", "did you mean 'syn.yaml'?"),
     ]
+
+
+def test_a_reference_problem_under_a_repaired_key_is_not_repeated() -> None:
+    from threatloom.errors import Problem, SourceLocation
+    from threatloom.model.salvage import covered
+
+    repaired = {"components[3]", "flows[0].source", "zones[1].id"}
+
+    def at(path: str) -> Problem:
+        return Problem(SourceLocation("m.yaml", 1, 1), "unknown zone", path=path)
+
+    for path in ("components[3]", "components[3].zone", "components[3].stores[0]", "flows[0].source", "zones[1]"):
+        assert covered(at(path), repaired), path
+    for path in ("components[30].zone", "components[33]", "components", "flows[0].destination", "flows[0]",
+                 "flows[0].sourced", "zones[1].parent"):
+        assert not covered(at(path), repaired), path

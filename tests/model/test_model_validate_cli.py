@@ -136,6 +136,27 @@ def test_invalid_model_as_json() -> None:
     assert result.stderr == ""  # JSON mode keeps stderr clean for tools
 
 
+def test_a_file_with_a_mistake_on_every_line_shows_the_first_ones_and_a_count(tmp_path: Path) -> None:
+    # a generated model with 1,200 components of a misspelt type and an unknown zone each: the terminal
+    # gets the first 200 problems and how many more there are; JSON gets every one
+    from threatloom.cli.output import MAX_PROBLEMS_SHOWN
+
+    rows = [f"  - {{id: c{i}, name: C{i}, type: proces, kind: service, zone: dmz}}" for i in range(1200)]
+    model = tmp_path / "generated.yaml"
+    model.write_text("threatloom: 1\nsystem: {name: Generated}\ncomponents:\n" + "\n".join(rows) + "\n")
+    result = run_cli("validate", str(model))
+    assert result.returncode == 2
+    shown = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(shown) == MAX_PROBLEMS_SHOWN == 200
+    assert shown[0] == (f"{model}:4:30: error: components[0].type: 'proces' is not an allowed value (did you mean "
+                        "'process'? allowed: process, data-store, external-entity)")
+    every = json.loads(run_cli("validate", "--format", "json", str(model)).stdout)
+    assert len(every) == 2400  # the type and the zone of each component
+    assert {p["line"] for p in every} == set(range(4, 1204))
+    assert f"... and {len(every) - 200:,} more ({len(every) - 200:,} errors, in 1 file), not shown" in result.stderr
+    assert result.stderr.rstrip().endswith("2400 errors")
+
+
 def test_unknown_catalog_control_is_an_error(tmp_path: Path) -> None:
     model = tmp_path / "model.yaml"
     model.write_text((LINT / "clean.yaml").read_text().replace(

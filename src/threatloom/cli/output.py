@@ -50,16 +50,28 @@ def _width(stream: object) -> int | None:
     return UNCUT_WIDTH
 
 
+MAX_PROBLEMS_SHOWN = 200  # a generated file can hold a mistake per line: past this, a terminal shows a count
+
+
 def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
+    """Problems on stderr, one a line, the first MAX_PROBLEMS_SHOWN of them and how many more; in JSON on
+    stdout, every one."""
     if as_json:
         sys.stdout.write(json.dumps([p.as_dict() for p in problems], indent=2) + "\n")
         return
     err = console(stderr=True)
-    for p in problems:
+    for p in problems[:MAX_PROBLEMS_SHOWN]:
         colour = "red" if p.severity == "error" else "yellow"
         hint = f" [dim]({p.hint})[/dim]" if p.hint else ""
         err.print(f"[bold]{_escape(str(p.location))}[/bold]: [{colour}]{p.severity}[/{colour}]: {_escape(p.message)}"
                   f"{_escape_hint(hint)}")
+    rest = problems[MAX_PROBLEMS_SHOWN:]
+    if rest:
+        errors = sum(1 for p in rest if p.severity == "error")
+        files = len({p.location.file for p in rest})
+        err.print(f"... and {len(rest):,} more ({errors:,} error{'s' if errors != 1 else ''}, in "
+                  f"{files} file{'s' if files != 1 else ''}), not shown: fix these and run again, or list every "
+                  "one with `threatloom validate --format json`")
 
 
 def _escape(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import types
 import typing
@@ -33,8 +34,8 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = sorted(_fields_at(root_model, loc[:-1]))
-            close = difflib.get_close_matches(key, allowed, 1, 0.6)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(allowed)}"
+            close = _nearest(key, tuple(allowed), 0.6)
+            hint = f"did you mean {close!r}?" if close else f"allowed keys: {', '.join(allowed)}"
             where = _dotted(loc[:-1]) or "the top level"
             problems.append(Problem(locate(loc, at_key=True), f"unknown key {key!r} in {where}", hint,
                                     "unknown-key", path=dotted))
@@ -46,8 +47,8 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
             values = _enum_values(root_model, loc)
             listed = f"allowed: {', '.join(values)}"
             if isinstance(given, str):
-                near = difflib.get_close_matches(given, values, 1, 0.5)
-                hint = f"did you mean {near[0]!r}? {listed}" if near else listed
+                near = _nearest(given, tuple(values), 0.5)
+                hint = f"did you mean {near!r}? {listed}" if near else listed
                 message = f"{dotted}: {given!r} is not an allowed value"
             else:
                 hint, message = f"write one value; {listed}", f"{dotted}: expected one value, got {_kind(given)}"
@@ -63,6 +64,14 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
             shown = dotted or whole.removeprefix("the ")
             problems.append(Problem(locate(loc), f"{shown}: {message}", hint, "bad-value", path=dotted))
     return problems
+
+
+@functools.lru_cache(maxsize=1024)
+def _nearest(word: str, choices: tuple[str, ...], cutoff: float) -> str | None:
+    """The choice closest to `word`, if one is close enough: remembered, since a generated file repeats
+    the same mistake on many lines."""
+    found = difflib.get_close_matches(word, choices, 1, cutoff)
+    return found[0] if found else None
 
 
 def clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -180,10 +189,14 @@ def _unwrap(annotation: Any) -> list[Any]:
 
 
 def _class_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[Any] | None:
+    # list positions do not change the class: items of one list share it, and many errors share one
+    return _class_at_keys(root, tuple(part for part in loc if not isinstance(part, int)))
+
+
+@functools.lru_cache(maxsize=1024)
+def _class_at_keys(root: type[BaseModel], keys: tuple[Any, ...]) -> type[Any] | None:
     current: Any = root
-    for part in loc:
-        if isinstance(part, int):
-            continue
+    for part in keys:
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
         field = current.model_fields.get(part)

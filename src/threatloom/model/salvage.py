@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import types
 import typing
+from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
@@ -29,12 +30,13 @@ def salvage(merged: dict[str, Any], error: ValidationError) -> tuple[Model | Non
     """A valid model close to `merged`, and the dotted paths that were repaired (None: cannot repair)."""
     data = {**merged}
     repaired: set[str] = set()
+    copied: set[str] = set()  # the sections whose list is already this function's own copy
     for err in error.errors(include_url=False):
         loc = clean_loc(err["loc"])
         if not loc:
             return None, repaired
         ctx_key = (err.get("ctx") or {}).get("key") if err["type"] == "cross_field" else None
-        target = _repair(data, loc, ctx_key)
+        target = _repair(data, loc, ctx_key, copied)
         if target is None:
             return None, repaired
         repaired.add(_dotted(target))
@@ -45,13 +47,23 @@ def salvage(merged: dict[str, Any], error: ValidationError) -> tuple[Model | Non
 
 
 def covered(problem: Problem, repaired: set[str]) -> bool:
-    """True when `problem` concerns a repaired key, so it would only repeat a schema error."""
-    paths = (problem.path, f"{problem.path}.id")
-    return any(p == r or p.startswith((f"{r}.", f"{r}[")) for p in paths for r in repaired)
+    """True when `problem` concerns a repaired key (the key itself, something under it, or its item's
+    `id`), so it would only repeat a schema error. The path's own prefixes are looked up, not every
+    repaired path tried: a file with an error on every line has as many of them as problems."""
+    return any(prefix in repaired for prefix in _prefixes(problem.path)) or f"{problem.path}.id" in repaired
 
 
-def _repair(data: dict[str, Any], loc: Loc, ctx_key: str | None) -> Loc | None:
-    """Fix the model at `loc` (one key deep into a section or list item); the path that was fixed."""
+def _prefixes(path: str) -> Iterator[str]:
+    """`path` and each part of it that ends before a `.` or a `[` (`a[1].b`: `a`, `a[1]`, `a[1].b`)."""
+    for position, char in enumerate(path):
+        if char in ".[":
+            yield path[:position]
+    yield path
+
+
+def _repair(data: dict[str, Any], loc: Loc, ctx_key: str | None, copied: set[str]) -> Loc | None:
+    """Fix the model at `loc` (one key deep into a section or list item); the path that was fixed. A
+    section's list is copied once (in `copied`), not once per error: a file can hold one on every line."""
     section = loc[0]
     if not isinstance(section, str):
         return None
@@ -63,7 +75,10 @@ def _repair(data: dict[str, Any], loc: Loc, ctx_key: str | None) -> Loc | None:
     value = data.get(section)
     if isinstance(value, list) and len(loc) >= 2 and isinstance(loc[1], int):
         index = loc[1]
-        items = data[section] = list(value)
+        if section not in copied:
+            value = data[section] = list(value)
+            copied.add(section)
+        items = value
         if index >= len(items):
             return None
         if item_type is None:  # a list of text (rules)
