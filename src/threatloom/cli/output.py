@@ -70,8 +70,8 @@ def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
         errors = sum(1 for p in rest if p.severity == "error")
         files = len({p.location.file for p in rest})
         err.print(f"... and {len(rest):,} more ({errors:,} error{'s' if errors != 1 else ''}, in "
-                  f"{files} file{'s' if files != 1 else ''}), not shown: fix these and run again, or list every "
-                  "one with `threatloom validate --format json`")
+                  f"{files} file{'s' if files != 1 else ''}), not shown: fix these and run again "
+                  "(`threatloom validate --format json` lists every problem of a model)")
 
 
 def _escape(text: str) -> str:
