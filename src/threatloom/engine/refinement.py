@@ -22,6 +22,7 @@ from threatloom.errors import Problem
 from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, is_pattern, unmatched_hint
 from threatloom.model.schema import Model
 from threatloom.model.vocabulary import ThreatStatus
+from threatloom.nearest import Nearest
 
 
 class Refinements:
@@ -99,20 +100,22 @@ class Refinements:
         `parts`, saying why)."""
         ids = sorted(generated)
         manual_ids = {m.id for m in self.model.threats}
+        nearest = Nearest()  # one budget for every pattern's suggestion
         unmatched = [Problem(self.model.locate(f"threats/{owner}"),
                              f"threat {owner!r} refines {pattern!r}, which matches no generated threat",
-                             _unmatched_hint(pattern, ids, parts, manual_ids), "unmatched-refinement",
+                             _unmatched_hint(pattern, ids, parts, manual_ids, nearest), "unmatched-refinement",
                              severity="warning")
                      for (owner, pattern), hits in zip(self._owners, self._hits, strict=True) if not hits]
         return [*(self._rated_lower(mine, kept) for mine, kept in self._lower.values()), *unmatched]
 
 
-def _unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None, manual_ids: set[str]) -> str:
+def _unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None, manual_ids: set[str],
+                    nearest: Nearest) -> str:
     if pattern in manual_ids:
         return "only generated threats (RULE@element) are refined; it is a threat of the team"
     if "@" not in pattern and not is_pattern(pattern):
         return "only generated threats (RULE@element) are refined: name the rule and the element"
-    return unmatched_hint(pattern, ids, parts)
+    return unmatched_hint(pattern, ids, parts, nearest)
 
 
 def _stands_for(manual: Threat, threat: Threat) -> bool:

@@ -39,6 +39,7 @@ from threatloom.errors import Problem
 from threatloom.lifecycle.patterns import IdParts, ThreatPatterns, is_pattern, matching, unmatched_hint
 from threatloom.model.schema import Decision, Model
 from threatloom.model.vocabulary import Level, ThreatStatus, Treatment
+from threatloom.nearest import Nearest
 
 DEFAULT_STATUS = {
     Treatment.ACCEPT: ThreatStatus.ACCEPTED,
@@ -89,6 +90,7 @@ class DecisionMatcher:
         threats: a decision on one of them belongs on the team's threat. With `parts`, the hint says why
         nothing matched (see :func:`~threatloom.lifecycle.patterns.unmatched_hint`)."""
         ids = sorted(threat_ids)
+        nearest = Nearest()  # one budget for every decision's suggestion
         problems = []
         for i, count in self.hits.items():
             if count:
@@ -110,7 +112,7 @@ class DecisionMatcher:
                                         "refined-decision", severity="warning"))
                 continue
             problems.append(Problem(where, f"decision for {decision.threat!r} matches no threat",
-                                    unmatched_hint(decision.threat, ids, parts), "unmatched-decision",
+                                    unmatched_hint(decision.threat, ids, parts, nearest), "unmatched-decision",
                                     severity="warning"))
         return problems
 

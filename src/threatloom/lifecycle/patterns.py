@@ -8,12 +8,13 @@ wildcard, never every pattern of the model.
 from __future__ import annotations
 
 import bisect
-import difflib
 import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 import msgspec
+
+from threatloom.nearest import Nearest
 
 
 def is_pattern(threat: str) -> bool:
@@ -80,19 +81,22 @@ class IdParts(msgspec.Struct, frozen=True):
     manual: frozenset[str]  # the team's threats
 
 
-def unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None = None) -> str:
+def unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None = None,
+                   nearest: Nearest | None = None) -> str:
     """A hint for a pattern matching no threat among the sorted `ids`: why, when `parts` tells (see
-    :class:`IdParts`), and the closest ID when one is close."""
-    why = _why_unmatched(pattern, ids, parts) if parts is not None else None
+    :class:`IdParts`), and the closest ID when one is close. Callers with many patterns share one `nearest`,
+    which bounds the cost of all the suggestions together."""
+    nearest = nearest or Nearest()
+    why = _why_unmatched(pattern, ids, parts, nearest) if parts is not None else None
     if why is not None:
         return why
-    return _closest_hint(pattern, ids)
+    return _closest_hint(pattern, ids, nearest)
 
 
-def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | None:
+def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts, nearest: Nearest) -> str | None:
     """Why an exact ID, or a wildcard's plain parts, can match nothing; None when that is not known."""
     wild = is_pattern(pattern)
-    close = None if wild else _close(pattern, ids)
+    close = None if wild else _close(pattern, ids, nearest)
     offer = f"; did you mean {close!r}?" if close else ""
     rule, at, target = pattern.partition("@")
     if not at:
@@ -100,10 +104,9 @@ def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | No
             return None
         if pattern in parts.rules or pattern in parts.disabled:
             return f"{pattern} is a rule: name the element or flow too, as {pattern}@<id>" + offer
-        team = difflib.get_close_matches(pattern, sorted(parts.manual), 1, 0.6)
-        nearest = team[0] if team else close
-        if nearest:
-            return f"no threat under `threats:` has the ID {pattern!r}; did you mean {nearest!r}?"
+        offered = nearest.closest(pattern, sorted(parts.manual)) or close
+        if offered:
+            return f"no threat under `threats:` has the ID {pattern!r}; did you mean {offered!r}?"
         return f"no threat under `threats:` has the ID {pattern!r}: it was removed or renamed; remove or update it"
     if "@" in target:  # no ID holds an @, so a threat ID has exactly one
         return "a threat ID has one @, between the rule and the element or flow (RULE@id)" + offer
@@ -113,8 +116,8 @@ def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | No
         if rule not in parts.rules:
             # a misspelt rule: the rule closest in spelling (in any case), with the target as written
             by_lower = {r.lower(): r for r in parts.rules}
-            near = difflib.get_close_matches(rule.lower(), sorted(by_lower), 1, 0.75)
-            return f"no rule {rule!r} is loaded" + (f"; did you mean {by_lower[near[0]] + at + target!r}?" if near
+            near = nearest.closest(rule.lower(), sorted(by_lower), 0.75)
+            return f"no rule {rule!r} is loaded" + (f"; did you mean {by_lower[near] + at + target!r}?" if near
                                                     else ": `threatloom rules list` lists the rules")
     if is_pattern(target):
         return None
@@ -140,25 +143,23 @@ def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts) -> str | No
             f"rules show {rule}` says when it applies)") + (offer or "; remove or update it")
 
 
-def _closest_hint(pattern: str, ids: Sequence[str]) -> str:
+def _closest_hint(pattern: str, ids: Sequence[str], nearest: Nearest) -> str:
     if is_pattern(pattern):
         prefix = re.split(r"[*?]", pattern, maxsplit=1)[0]
         pool = _starting_with(ids, prefix)
-        close = difflib.get_close_matches(pattern.replace("*", "").replace("?", ""), pool, 1, 0.0) if pool else []
+        close = nearest.closest(pattern.replace("*", "").replace("?", ""), pool, 0.0) if pool else None
         if close:
-            return f"no threat ID fits the pattern; the closest is {close[0]!r}"
+            return f"no threat ID fits the pattern; the closest is {close!r}"
         return "the threats it covered may be gone: remove or update it"
-    found = _close(pattern, ids)
+    found = _close(pattern, ids, nearest)
     return f"did you mean {found!r}?" if found else "the threat may be gone: remove or update it"
 
 
-def _close(pattern: str, ids: Sequence[str]) -> str | None:
+def _close(pattern: str, ids: Sequence[str], nearest: Nearest) -> str | None:
     """The ID closest to an exact pattern. A misspelt ID usually keeps its rule or its target right: the
     threats of the same rule are looked among first, and every ID only when none of them is close."""
     rule = pattern.partition("@")[0]
-    close = difflib.get_close_matches(pattern, _starting_with(ids, rule + "@"), 1, 0.6) \
-        or difflib.get_close_matches(pattern, ids, 1, 0.6)
-    return close[0] if close else None
+    return nearest.closest(pattern, _starting_with(ids, rule + "@")) or nearest.closest(pattern, ids)
 
 
 def _starting_with(ids: Sequence[str], prefix: str) -> list[str]:

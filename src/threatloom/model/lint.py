@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 import msgspec
@@ -10,6 +9,7 @@ import msgspec
 from threatloom.errors import Problem
 from threatloom.model.schema import Model
 from threatloom.model.vocabulary import Authentication, Classification, ElementType, Encryption
+from threatloom.nearest import Suggester
 
 
 def lint(model: Model) -> list[Problem]:
@@ -107,6 +107,7 @@ def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
     index = model.index
     targets = {**dict.fromkeys(index.elements), **dict.fromkeys(index.flows)}  # ordered, for suggestions
     manual = dict.fromkeys(t.id for t in model.threats)
+    suggest = {True: Suggester(targets), False: Suggester(manual)}  # after `@`, or a hand-written threat
     for i, decision in enumerate(model.decisions):
         threat_id = decision.threat
         if "*" in threat_id or "?" in threat_id:
@@ -120,11 +121,11 @@ def _decisions_on_nothing(model: Model) -> Iterator[Problem]:
         name, known = (rest, targets) if rest else (rule, manual)  # no `@`: a hand-written threat's ID
         if name in known:
             continue
-        close = difflib.get_close_matches(name, known, 1, 0.6)
+        close = suggest[bool(rest)].closest(name)
         what = "element or flow" if rest else "hand-written threat"
         yield _warn(model, f"decisions/{i}", "decision-unknown-target",
                     f"decision for {threat_id!r} names {name!r}, which is no {what} of the model, so it can "
-                    "match no threat", f"did you mean {close[0]!r}?" if close else
+                    "match no threat", f"did you mean {close!r}?" if close else
                     "take the threat's ID from threats.json or the report")
 
 

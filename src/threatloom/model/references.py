@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from threatloom.errors import Problem, SourceLocation
 from threatloom.model.schema import Model
+from threatloom.nearest import Suggester
 
 Locator = Callable[..., SourceLocation]
 # the IDs :mod:`threatloom.model.salvage` gives the items it repaired: never offered in a hint
@@ -19,6 +19,7 @@ class _Checker:
         self.model = model
         self.locate = locate
         self.problems: list[Problem] = []
+        self._suggesters: dict[int, tuple[set[str], Suggester]] = {}
 
     def unique(self, namespace: str, entries: Iterable[tuple[str, tuple[Any, ...]]]) -> set[str]:
         seen: dict[str, tuple[Any, ...]] = {}
@@ -36,18 +37,28 @@ class _Checker:
                 seen[ident] = path
         return set(seen)
 
+    def _suggester(self, known: set[str]) -> Suggester:
+        """One per set of IDs (they live as long as the check), of the IDs the user wrote: a repaired
+        item's placeholder is never offered."""
+        found = self._suggesters.get(id(known))
+        if found is None or found[0] is not known:
+            found = self._suggesters[id(known)] = (
+                known, Suggester(sorted(k for k in known if not k.startswith(REPAIR_PREFIX))))
+        return found[1]
+
     def refer(self, kind: str, value: str, known: set[str], path: tuple[Any, ...]) -> None:
         if value in known:
             return
-        known = {k for k in known if not k.startswith(REPAIR_PREFIX)}  # never shown: the user wrote none of them
-        close = difflib.get_close_matches(value, sorted(known), 1, 0.6)
+        suggester = self._suggester(known)
+        close = suggester.closest(value)
+        written = suggester.names  # sorted
         where = _SECTIONS.get(kind, f"`{kind}s`")
         if close:
-            hint = f"did you mean {close[0]!r}?"
-        elif not known:
+            hint = f"did you mean {close!r}?"
+        elif not written:
             hint = f"the model defines none yet: add it under {where}"
-        elif len(known) <= 8:
-            hint = f"known: {', '.join(sorted(known))}; or define it under {where}"
+        elif len(written) <= 8:
+            hint = f"known: {', '.join(written)}; or define it under {where}"
         else:
             hint = f"define it under {where}"
         self.problems.append(Problem(self.locate(path), f"unknown {kind} {value!r}", hint,
