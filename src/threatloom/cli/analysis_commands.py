@@ -63,7 +63,8 @@ def analyze(
     write_chunks(written[0], render_json_chunks(analysis))
     write_chunks(written[1], render_csv_rows(analysis))
     print_summary(analysis, loaded)
-    print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems))
+    print_problems(list(analysis.unmatched_decisions) + list(analysis.decision_problems),
+                   every="threats.json lists every one, under `unmatched_decisions` and `decision_problems`")
     console().print(f"wrote {output / 'threats.json'} and {output / 'threats.csv'}")
 
 

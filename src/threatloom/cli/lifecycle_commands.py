@@ -78,7 +78,8 @@ def _emit(text: str, output: Path | None) -> None:
 
 
 def _warn(analysis: Analysis) -> None:
-    print_problems([*analysis.unmatched_decisions, *analysis.decision_problems])
+    print_problems([*analysis.unmatched_decisions, *analysis.decision_problems],
+                   every="`threatloom analyze` writes every one to threats.json")
 
 
 def plan(

@@ -53,9 +53,12 @@ def _width(stream: object) -> int | None:
 MAX_PROBLEMS_SHOWN = 200  # a generated file can hold a mistake per line: past this, a terminal shows a count
 
 
-def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
-    """Problems on stderr, one a line, the first MAX_PROBLEMS_SHOWN of them and how many more; in JSON on
-    stdout, every one."""
+MODEL_PROBLEMS = "`threatloom validate --format json` lists every problem of a model"
+
+
+def print_problems(problems: Sequence[Problem], as_json: bool = False, every: str = MODEL_PROBLEMS) -> None:
+    """Problems on stderr, one a line, the first MAX_PROBLEMS_SHOWN of them and how many more, with `every`
+    saying where the command lists them all; in JSON on stdout, every one."""
     if as_json:
         sys.stdout.write(json.dumps([p.as_dict() for p in problems], indent=2) + "\n")
         return
@@ -70,8 +73,7 @@ def print_problems(problems: Sequence[Problem], as_json: bool = False) -> None:
         errors = sum(1 for p in rest if p.severity == "error")
         files = len({p.location.file for p in rest})
         err.print(f"... and {len(rest):,} more ({errors:,} error{'s' if errors != 1 else ''}, in "
-                  f"{files} file{'s' if files != 1 else ''}), not shown: fix these and run again "
-                  "(`threatloom validate --format json` lists every problem of a model)")
+                  f"{files} file{'s' if files != 1 else ''}), not shown: fix these and run again ({every})")
 
 
 def _escape(text: str) -> str:
