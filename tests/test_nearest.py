@@ -17,7 +17,10 @@ def test_a_suggester_remembers_answers_and_stops_when_its_budget_is_spent() -> N
     nearest = Nearest(budget=5)
     assert nearest.closest("ab", ["abc", "xyz"]) == "abc"
     assert nearest.closest("xy", ["abc", "xyz"]) == "xyz"
-    assert nearest.closest("ab", ["abc", "xyz"]) is None  # 4 spent, 2 more would pass the 5
+    assert nearest.closest("xz", ["abc", "xyz"]) is None  # 4 spent, 2 more would pass the 5
+    assert nearest.spent
+    assert nearest.closest("ab", ["abc", "xyz"]) == "abc"  # remembered, though the budget is spent
+    assert not Nearest().spent
 
 
 def test_a_model_with_a_bad_reference_on_every_flow_reports_each_the_first_with_a_suggestion() -> None:
@@ -41,3 +44,18 @@ def test_a_model_with_a_bad_reference_on_every_flow_reports_each_the_first_with_
     assert len(suggested) == COMPARISONS // size  # the first ones, in order
     assert suggested == problems[:len(suggested)]
     assert problems[-1].hint == "define it under `components` or `environment`"
+
+
+def test_a_hint_does_not_claim_no_close_id_once_suggestions_stopped() -> None:
+    from threatloom.lifecycle.patterns import IdParts, unmatched_hint
+
+    manual = tuple(f"MT-THREAT-{i:05}" for i in range(100))
+    parts = IdParts(rules={}, disabled={}, elements=frozenset(), flows=frozenset(), out_of_scope=frozenset(),
+                    unanalysed_flows={}, zones=frozenset(), manual=manual, rules_by_lower={})
+    nearest = Nearest(budget=250)
+    hints = [unmatched_hint(f"MT-THRAET-{i:05}", manual, parts, nearest) for i in range(3)]
+    assert hints[0] == "no threat under `threats:` has the ID 'MT-THRAET-00000'; did you mean 'MT-THREAT-00000'?"
+    assert hints[2] == "no threat under `threats:` has the ID 'MT-THRAET-00002': compare it with the IDs in " \
+                       "threats.json"
+    fresh = unmatched_hint("MT-NOTHING-LIKE", (), parts, Nearest())
+    assert fresh.endswith(": it was removed or renamed; remove or update it")

@@ -305,12 +305,14 @@ class _Analyser:
     def _id_parts(self, rules: Sequence[CompiledRule], in_scope: set[str], flows: set[str]) -> IdParts:
         """What this analysis's threat IDs are made of, for the hints of patterns that match none."""
         index = self.index
+        ids = sorted(r.rule.id for r in rules)
         return IdParts(
             rules={r.rule.id: r.rule.applies_to for r in rules}, disabled=self.catalog.disabled,
+            rules_by_lower={rid.lower(): rid for rid in ids},
             elements=frozenset(in_scope), flows=frozenset(flows),
             out_of_scope=frozenset(e for e in index.elements if e not in in_scope),
             unanalysed_flows={f.id: (f.source, f.destination) for f in self.model.flows if f.id not in flows},
-            zones=frozenset(index.zones), manual=frozenset(t.id for t in self.model.threats))
+            zones=frozenset(index.zones), manual=tuple(sorted(t.id for t in self.model.threats)))
 
     def _all_facts(self, facts: LazyFacts) -> LazyFacts:
         """Without the index every fact is computed up front, as every rule meets every target."""

@@ -78,7 +78,8 @@ class IdParts(msgspec.Struct, frozen=True):
     out_of_scope: frozenset[str]  # the elements out of scope
     unanalysed_flows: Mapping[str, tuple[str, str]]  # flows with both ends out of scope -> their ends
     zones: frozenset[str]
-    manual: frozenset[str]  # the team's threats
+    manual: tuple[str, ...]  # the team's threats, sorted
+    rules_by_lower: Mapping[str, str]  # each rule ID in lower case -> as written, for a misspelt rule
 
 
 def unmatched_hint(pattern: str, ids: Sequence[str], parts: IdParts | None = None,
@@ -104,9 +105,11 @@ def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts, nearest: Ne
             return None
         if pattern in parts.rules or pattern in parts.disabled:
             return f"{pattern} is a rule: name the element or flow too, as {pattern}@<id>" + offer
-        offered = nearest.closest(pattern, sorted(parts.manual)) or close
+        offered = nearest.closest(pattern, parts.manual) or close
         if offered:
             return f"no threat under `threats:` has the ID {pattern!r}; did you mean {offered!r}?"
+        if nearest.spent:  # too many to compare: a close ID may exist
+            return f"no threat under `threats:` has the ID {pattern!r}: compare it with the IDs in threats.json"
         return f"no threat under `threats:` has the ID {pattern!r}: it was removed or renamed; remove or update it"
     if "@" in target:  # no ID holds an @, so a threat ID has exactly one
         return "a threat ID has one @, between the rule and the element or flow (RULE@id)" + offer
@@ -115,10 +118,10 @@ def _why_unmatched(pattern: str, ids: Sequence[str], parts: IdParts, nearest: Ne
             return f"rule {rule} is disabled (in {parts.disabled[rule]}), so it finds no threat: remove or update it"
         if rule not in parts.rules:
             # a misspelt rule: the rule closest in spelling (in any case), with the target as written
-            by_lower = {r.lower(): r for r in parts.rules}
-            near = nearest.closest(rule.lower(), sorted(by_lower), 0.75)
-            return f"no rule {rule!r} is loaded" + (f"; did you mean {by_lower[near] + at + target!r}?" if near
-                                                    else ": `threatloom rules list` lists the rules")
+            near = nearest.closest(rule.lower(), parts.rules_by_lower, 0.75)
+            return f"no rule {rule!r} is loaded" + (
+                f"; did you mean {parts.rules_by_lower[near] + at + target!r}?" if near
+                else ": `threatloom rules list` lists the rules")
     if is_pattern(target):
         return None
     if target in parts.out_of_scope:

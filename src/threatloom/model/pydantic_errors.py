@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 import types
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from threatloom.errors import Problem, SourceLocation
 from threatloom.model.schema import CURRENCY_PATTERN, ID_PATTERN, RESULT_PATTERN, THREAT_PATTERN
+from threatloom.nearest import Nearest
 
 Locator = Callable[..., SourceLocation]
 
@@ -26,6 +26,7 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
     root_model = root or Model
     whole = "the model" if root_model is Model else "the file"  # a rule, controls or end-of-life file
     problems: list[Problem] = []
+    nearest = Nearest()  # a generated file repeats one mistake on many lines: each answer is remembered
     for error in exc.errors(include_url=False):
         loc = clean_loc(error["loc"])
         kind = error["type"]
@@ -34,7 +35,7 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
         if kind == "extra_forbidden":
             key = str(loc[-1])
             allowed = sorted(_fields_at(root_model, loc[:-1]))
-            close = _nearest(key, tuple(allowed), 0.6)
+            close = nearest.closest(key, allowed, 0.6)
             hint = f"did you mean {close!r}?" if close else f"allowed keys: {', '.join(allowed)}"
             where = _dotted(loc[:-1]) or "the top level"
             problems.append(Problem(locate(loc, at_key=True), f"unknown key {key!r} in {where}", hint,
@@ -47,7 +48,7 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
             values = _enum_values(root_model, loc)
             listed = f"allowed: {', '.join(values)}"
             if isinstance(given, str):
-                near = _nearest(given, tuple(values), 0.5)
+                near = nearest.closest(given, values, 0.5)
                 hint = f"did you mean {near!r}? {listed}" if near else listed
                 message = f"{dotted}: {given!r} is not an allowed value"
             else:
@@ -64,14 +65,6 @@ def describe_validation_error(exc: ValidationError, locate: Locator,
             shown = dotted or whole.removeprefix("the ")
             problems.append(Problem(locate(loc), f"{shown}: {message}", hint, "bad-value", path=dotted))
     return problems
-
-
-@functools.lru_cache(maxsize=1024)
-def _nearest(word: str, choices: tuple[str, ...], cutoff: float) -> str | None:
-    """The choice closest to `word`, if one is close enough: remembered, since a generated file repeats
-    the same mistake on many lines."""
-    found = difflib.get_close_matches(word, choices, 1, cutoff)
-    return found[0] if found else None
 
 
 def clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
