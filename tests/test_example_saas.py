@@ -77,6 +77,8 @@ OBVIOUS = {
     "TL-E001@back-office": "elevation-of-privilege",
     "TL-E009@back-office": "elevation-of-privilege",
     "TL-E006@back-office": "elevation-of-privilege",
+    # one tenant admin's account controls the tenant (users, SSO, API keys, webhooks)
+    "TL-E014@tenant-admin-api": "elevation-of-privilege",
     # tenant data shared with vendors
     "TL-TP001@email-provider": "information-disclosure",
     "TL-TP001@accounting-platforms": "information-disclosure",
@@ -103,6 +105,17 @@ def test_the_obvious_threats_are_found(threats: dict[str, dict[str, Any]]) -> No
     assert missing == []
     assert {tid: threats[tid]["category"] for tid in OBVIOUS} == OBVIOUS
     assert len(threats) == 174
+
+
+def test_customers_administration_is_not_taken_for_a_staff_panel(threats: dict[str, dict[str, Any]]) -> None:
+    # tenant admins must administer from anywhere: isolating the API (TL-E001's advice) is no option, so the
+    # finding is the takeover of a tenant admin's account, and the team's decision follows it
+    assert "TL-E001@tenant-admin-api" not in threats
+    threat = threats["TL-E014@tenant-admin-api"]
+    assert threat["decision"]["ticket"] == "SEC-388"
+    assert threat["status"] == "in-progress"
+    assert next(c["id"] for c in threat["candidate_controls"] if not c["in_place"]) == "C-MFA"
+    assert "ctl-rbac" in threat["controls_in_place"]
 
 
 def test_only_the_ledger_callbacks_reach_us_unauthenticated(threats: dict[str, dict[str, Any]]) -> None:

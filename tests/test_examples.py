@@ -133,6 +133,8 @@ HOSPITAL_EXPECTED = {
     # the 2016 monitors log no settings changes; the device database keeps no audit trail
     "TL-R009@patient-monitors": Category.REPUDIATION,
     "TL-R008@device-db": Category.REPUDIATION,
+    # nurses silence the monitors' alarms at the central station, which records nothing
+    "TL-R011@central-station": Category.REPUDIATION,
     # the internet-facing vendor gateway, the devices themselves, the nurse-call server that must not stop,
     # and ransomware on the Windows workstations and domain controller
     "TL-D001@vendor-gateway": Category.DENIAL_OF_SERVICE,
