@@ -104,7 +104,7 @@ def test_the_obvious_threats_are_found(threats: dict[str, dict[str, Any]]) -> No
     missing = sorted(set(OBVIOUS) - set(threats))
     assert missing == []
     assert {tid: threats[tid]["category"] for tid in OBVIOUS} == OBVIOUS
-    assert len(threats) == 174
+    assert len(threats) == 173
 
 
 def test_customers_administration_is_not_taken_for_a_staff_panel(threats: dict[str, dict[str, Any]]) -> None:
@@ -115,7 +115,10 @@ def test_customers_administration_is_not_taken_for_a_staff_panel(threats: dict[s
     assert threat["decision"]["ticket"] == "SEC-388"
     assert threat["status"] == "in-progress"
     assert next(c["id"] for c in threat["candidate_controls"] if not c["in_place"]) == "C-MFA"
-    assert "ctl-rbac" in threat["controls_in_place"]
+    # role checks do not stop a phished administrator, who holds the role: until step-up MFA ships, nothing
+    # in place lowers it
+    assert threat["controls_in_place"] == []
+    assert (threat["residual"]["level"], threat["residual"]["score"]) == ("high", 15)
 
 
 def test_only_the_ledger_callbacks_reach_us_unauthenticated(threats: dict[str, dict[str, Any]]) -> None:
@@ -183,7 +186,7 @@ WILDCARDS: dict[str, tuple[set[str], str | None]] = {
     "TL-CL00?@aws-staging": ({"TL-CL001@aws-staging", "TL-CL003@aws-staging", "TL-CL006@aws-staging"},
                              "accepted"),
     "TL-TP004@*": ({"TL-TP004@charge-payments", "TL-TP004@ledger-sync", "TL-TP004@send-email"}, None),
-    "TL-TP008@*": ({"TL-TP008@aws-sso", "TL-TP008@backoffice-okta", "TL-TP008@staff-sign-in"}, None),
+    "TL-TP008@*": ({"TL-TP008@aws-sso", "TL-TP008@backoffice-okta"}, None),
     "TL-D001@*": ({"TL-D001@api-gateway", "TL-D001@back-office", "TL-D001@cdn", "TL-D001@webhook-receiver"}, None),
 }
 

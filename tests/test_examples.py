@@ -211,6 +211,27 @@ def test_hospital_expired_acceptance_leaves_monitor_audit_open(
     assert invalid == ["decision for 'TL-R009@patient-monitors' does not count: acceptance expired on 2026-10-31"]
 
 
+def test_hospital_central_station_rates_silenced_alarms_like_the_monitors_own_settings(
+        analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    # nurses silence alarms at the central station, which keeps no trail: the same stake (the alarms' and
+    # vitals' integrity) as a monitor that logs no change of its own settings, and nothing in place lowers it
+    _, analysis = analysed[HOSPITAL]
+    station, monitors = _threat(analysis, "TL-R011@central-station"), _threat(analysis, "TL-R009@patient-monitors")
+    assert (station.residual.level, station.residual.score) == (monitors.residual.level, monitors.residual.score)
+    assert station.residual.score == station.inherent.score == 15
+    assert station.controls[0].id == "C-AUDIT-LOG" and not station.controls_in_place
+
+
+def test_hospital_vendor_access_controls_count_for_the_vendor(analysed: dict[Path, tuple[Model, Analysis]]) -> None:
+    # the vendor's engineers come in through our VPN with just-in-time accounts and recorded sessions,
+    # recorded on the vendor: the threats on the vendor itself count them
+    _, analysis = analysed[HOSPITAL]
+    for threat_id in ("TL-TP002@pump-vendor", "TL-R007@pump-vendor"):
+        threat = _threat(analysis, threat_id)
+        assert "session-recording" in threat.controls_in_place or "vendor-jit" in threat.controls_in_place
+        assert threat.residual.score < threat.inherent.score
+
+
 def _settled_by(analysis: Analysis, pattern: str) -> dict[str, ThreatStatus]:
     return {t.id: t.status for t in analysis.threats if t.decision is not None and t.decision.pattern == pattern}
 

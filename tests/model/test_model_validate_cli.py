@@ -50,6 +50,11 @@ WARNINGS = {
         22, 5, "control-unused", "control 'siem' is applied to nothing, so it lowers no risk",
         "list it under `controls:` of the components, flows or parties it protects, or in a threat's "
         "`mitigations:`"),
+    "party_control_on_flow.yaml": (
+        17, 5, "party-control-on-flow",
+        "flow 'send-mail' records 'vendor-review' (C-DPA-CONTRACT, C-VENDOR-ASSESSMENT), which is about 'mailer' "
+        "itself: the threats on 'mailer' do not count it there",
+        "list 'vendor-review' under `controls:` of 'mailer' (the flow's threats count it there too)"),
     "zone_unused.yaml": (
         11, 5, "zone-unused", "zone 'office' holds no component or party and no actor starts in it",
         "place elements in it with `zone:`, or remove it"),
@@ -192,6 +197,22 @@ def test_a_control_used_by_a_party_or_a_mitigation_is_not_unused() -> None:
     assert [w.code for w in lint(load_model_text(text))] == ["control-unused"]
     on_party = text.replace("zone: internet}", "zone: internet, controls: [siem]}", 1)
     assert lint(load_model_text(on_party)) == []
+
+
+def test_a_party_control_on_the_party_itself_is_no_warning() -> None:
+    from threatloom.model.lint import lint
+    from threatloom.model.loading import load_model_text
+
+    text = (LINT / "party_control_on_flow.yaml").read_text()
+    assert [w.code for w in lint(load_model_text(text))] == ["party-control-on-flow"]
+    on_party = text.replace("receives: [orders]}", "receives: [orders], controls: [vendor-review]}")
+    assert lint(load_model_text(on_party)) == []
+    to_customers = text.replace("destination: mailer,", "destination: customers,")  # not a vendor or partner
+    assert lint(load_model_text(to_customers)) == []
+    party = "  - {id: mailer, name: Mail provider, kind: vendor, trust: 3, zone: internet, receives: [orders]}\n"
+    component = "  - {id: mailer, name: Mailer, type: external-entity, kind: third-party-service, zone: internet}\n"
+    service = text.replace(party, "").replace("processes: [orders]}\n", "processes: [orders]}\n" + component, 1)
+    assert [w.code for w in lint(load_model_text(service))] == ["party-control-on-flow"]
 
 
 def test_a_warning_in_an_included_file_gives_its_path_in_that_file(tmp_path: Path) -> None:

@@ -7,8 +7,15 @@ from collections.abc import Iterator
 import msgspec
 
 from threatloom.errors import Problem
-from threatloom.model.schema import Model
-from threatloom.model.vocabulary import Authentication, Classification, ElementType, Encryption
+from threatloom.model.schema import Component, Model, Party
+from threatloom.model.vocabulary import (
+    Authentication,
+    Classification,
+    ComponentKind,
+    ElementType,
+    Encryption,
+    PartyKind,
+)
 from threatloom.nearest import Suggester
 
 
@@ -92,6 +99,7 @@ def _warnings(model: Model) -> Iterator[Problem]:
                         f"actor {actor.id!r} starts only in empty zones, so it can reach nothing",
                         "start it in a zone that holds elements, or remove it")
     yield from _unused_controls(model)
+    yield from _vendor_controls_on_flows(model)
     yield from _unused_zones(model, populated)
     for i, decision in enumerate(model.decisions):
         if decision.treatment.value == "accept" and not decision.justification:
@@ -156,6 +164,35 @@ def _unused_controls(model: Model) -> Iterator[Problem]:
                         f"control {control.id!r} is applied to nothing, so it lowers no risk",
                         "list it under `controls:` of the components, flows or parties it protects, or "
                         "in a threat's `mitigations:`")
+
+
+# catalog controls about a vendor or partner itself (its review, its contract), not about one flow to it
+ABOUT_THE_PARTY = frozenset({"C-VENDOR-ASSESSMENT", "C-DPA-CONTRACT"})
+
+
+def _vendor_controls_on_flows(model: Model) -> Iterator[Problem]:
+    """A vendor review or a processing agreement recorded on a flow into a vendor or partner (or a
+    third-party service) counts for that flow's threats only; the threats on the third party itself (its
+    breach, its access) count the controls recorded on it."""
+    controls = {c.id: c for c in model.controls}
+    parties: dict[str, Party | Component] = {
+        p.id: p for p in model.environment if p.kind in (PartyKind.VENDOR, PartyKind.PARTNER)}
+    parties.update((c.id, c) for c in model.components if c.kind is ComponentKind.THIRD_PARTY_SERVICE)
+    for flow in model.flows:
+        party = parties.get(flow.destination)
+        if party is None:
+            continue
+        for control_id in flow.controls:
+            control = controls.get(control_id)
+            if control is None or control_id in party.controls:
+                continue
+            about = sorted(ABOUT_THE_PARTY.intersection(control.implements))
+            if about:
+                yield _warn(model, f"flows/{flow.id}", "party-control-on-flow",
+                            f"flow {flow.id!r} records {control_id!r} ({', '.join(about)}), which is about "
+                            f"{party.id!r} itself: the threats on {party.id!r} do not count it there",
+                            f"list {control_id!r} under `controls:` of {party.id!r} (the flow's threats count "
+                            "it there too)")
 
 
 def _unused_zones(model: Model, populated: set[str]) -> Iterator[Problem]:

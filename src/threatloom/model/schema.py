@@ -243,7 +243,9 @@ class Component(Strict):
                                             "(null: not recorded).")
     audit_logging: bool | None = Field(None, description="Security-relevant actions are logged to a "
                                        "place the actor cannot alter (null: not recorded).")
-    admin: bool = Field(False, description="Offers an administrative interface.")
+    admin: bool = Field(False, description="Offers an administrative interface. Tag the component "
+                        "`customer-admin` when that is the administration your customers' own "
+                        "administrators use (TL-E014), not your staff's (TL-E001).")
     out_of_scope: bool = Field(False, description="Shown but not analysed.")
     out_of_scope_reason: Text = Field("", description="Why it is out of scope.")
     tags: tuple[ShortText, ...] = Field((), description="Free labels rules can test.")
