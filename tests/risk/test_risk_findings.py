@@ -121,7 +121,7 @@ def test_privacy_impact_counts_personal_data_by_its_confidentiality() -> None:
     # nobody discloses anything by keeping data too long: one step lower, 4
     assert steps(keep.inherent.factors, "impact") == [
         (2, "scans holds personal data with confidentiality rated critical (privacy threats count personal "
-            "data only), one step lower: no one discloses it here")]
+            "data only, credentials aside), one step lower: no one discloses it here")]
     assert (keep.inherent.impact, keep.inherent.score, keep.inherent.level.value) == (4, 12, "high")
 
 

@@ -312,6 +312,21 @@ def _asset(asset_id: str, **ratings: str) -> Asset:
     return Asset.model_validate({"id": asset_id, "name": asset_id, **ratings})
 
 
+def test_privacy_impact_leaves_people_s_credentials_to_the_security_threats() -> None:
+    passwords = _asset("passwords", kind="credential", confidentiality="critical", personal_data="true")
+    profiles = _asset("profiles", confidentiality="medium", personal_data="true")
+    privacy = (SecurityProperty.PRIVACY,)
+    # whether someone has an account: the profiles' rating (3), not the passwords' (5)
+    value, factor = asset_impact([passwords, profiles], Category.DETECTING, privacy, 2)
+    assert value == 3 and factor is not None and factor.reason.startswith("profiles holds personal data")
+    # credentials alone: the rule's own base
+    assert asset_impact([passwords], Category.DETECTING, privacy, 2) == (2, None)
+    # a disclosure (a security threat) still counts the passwords at their rating
+    value, _ = asset_impact([passwords, profiles], Category.INFORMATION_DISCLOSURE,
+                            (SecurityProperty.CONFIDENTIALITY,), 2)
+    assert value == 5
+
+
 def test_a_tie_between_assets_is_explained_by_the_property_the_category_harms() -> None:
     images = _asset("images", confidentiality="low", integrity="critical")
     secrets = _asset("secrets", kind="credential", confidentiality="critical", integrity="high")

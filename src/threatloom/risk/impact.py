@@ -1,9 +1,10 @@
 """Impact from the assets really at stake for a threat's category and the properties it harms.
 
 - Privacy threats (LINDDUN, or a threat that harms privacy or compliance) harm people whose data it
-  is: only personal data counts, rated by its confidentiality (assets have no privacy rating). One that
-  needs no attacker (data kept too long, people not told, no legal basis) discloses nothing itself: it
-  is rated one step lower.
+  is: only personal data counts, rated by its confidentiality (assets have no privacy rating), and not
+  people's credentials: a password's rating says what a stolen account costs (the security threats' own
+  measure), not how much of a person's life a threat exposes. One that needs no attacker (data kept too
+  long, people not told, no legal basis) discloses nothing itself: it is rated one step lower.
 - Repudiation threats harm the records whose actions go unattributed: the integrity of the data the
   element holds, not the credentials or keys it keeps for its own work.
 - Through a read-only element or flow (tagged `read-only` or `readonly`) nothing can be altered, so
@@ -77,11 +78,11 @@ def asset_impact(assets: Iterable[Asset], category: Category, declared: Sequence
     for asset in assets:
         rank = 0
         if privacy:
-            if not asset.personal_data:
+            if not asset.personal_data or asset.kind is AssetKind.CREDENTIAL:
                 continue
             value = RATING_IMPACT[asset.confidentiality]
             reason = (f"{asset.id} holds personal data with confidentiality rated {asset.confidentiality.value} "
-                      "(privacy threats count personal data only)")
+                      "(privacy threats count personal data only, credentials aside)")
             if not attacker:
                 value = max(1, value - 1)
                 reason += ", one step lower: no one discloses it here"
