@@ -104,7 +104,7 @@ def test_the_obvious_threats_are_found(threats: dict[str, dict[str, Any]]) -> No
     missing = sorted(set(OBVIOUS) - set(threats))
     assert missing == []
     assert {tid: threats[tid]["category"] for tid in OBVIOUS} == OBVIOUS
-    assert len(threats) == 173
+    assert len(threats) == 174
 
 
 def test_customers_administration_is_not_taken_for_a_staff_panel(threats: dict[str, dict[str, Any]]) -> None:
@@ -119,6 +119,28 @@ def test_customers_administration_is_not_taken_for_a_staff_panel(threats: dict[s
     # in place lowers it
     assert threat["controls_in_place"] == []
     assert (threat["residual"]["level"], threat["residual"]["score"]) == ("high", 15)
+
+
+def test_controls_that_leave_the_cause_untouched_do_not_lower_a_threat(threats: dict[str, dict[str, Any]]) -> None:
+    # malware rides an administrator's session that has passed MFA already: staff SSO with security keys
+    # is no candidate there, and does not count
+    staging = threats["TL-E011@console-staging"]
+    assert "C-MFA" not in [c["id"] for c in staging["candidate_controls"]]
+    assert "ctl-staff-sso" not in staging["controls_in_place"]
+    # reviewing a vendor changes neither the fields we send it nor what people know of it: the reviews
+    # count through the DPA they include, and only on the impact
+    for threat_id in ("TL-P009@send-email", "TL-P012@spa-errors"):
+        assert "C-VENDOR-ASSESSMENT" not in [c["id"] for c in threats[threat_id]["candidate_controls"]]
+    send = threats["TL-P009@send-email"]["residual"]
+    assert {f["part"] for f in send["factors"] if "ctl-vendor-reviews" in f["reason"]} == {"impact"}
+
+
+def test_vendor_reviews_recorded_on_the_vendors_count_for_the_threats_on_them(
+        threats: dict[str, dict[str, Any]]) -> None:
+    for threat_id in ("TL-TP001@accounting-platforms", "TL-TP006@email-provider", "TL-TP001@email-provider"):
+        threat = threats[threat_id]
+        assert "ctl-vendor-reviews" in threat["controls_in_place"]
+        assert threat["residual"]["score"] < threat["inherent"]["score"]
 
 
 def test_only_the_ledger_callbacks_reach_us_unauthenticated(threats: dict[str, dict[str, Any]]) -> None:
@@ -186,7 +208,7 @@ WILDCARDS: dict[str, tuple[set[str], str | None]] = {
     "TL-CL00?@aws-staging": ({"TL-CL001@aws-staging", "TL-CL003@aws-staging", "TL-CL006@aws-staging"},
                              "accepted"),
     "TL-TP004@*": ({"TL-TP004@charge-payments", "TL-TP004@ledger-sync", "TL-TP004@send-email"}, None),
-    "TL-TP008@*": ({"TL-TP008@aws-sso", "TL-TP008@backoffice-okta"}, None),
+    "TL-TP008@*": ({"TL-TP008@aws-sso", "TL-TP008@backoffice-okta", "TL-TP008@staff-sign-in"}, None),
     "TL-D001@*": ({"TL-D001@api-gateway", "TL-D001@back-office", "TL-D001@cdn", "TL-D001@webhook-receiver"}, None),
 }
 

@@ -54,7 +54,7 @@ WARNINGS = {
         17, 5, "party-control-on-flow",
         "flow 'send-mail' records 'vendor-review' (C-DPA-CONTRACT, C-VENDOR-ASSESSMENT), which is about 'mailer' "
         "itself: the threats on 'mailer' do not count it there",
-        "list 'vendor-review' under `controls:` of 'mailer' (the flow's threats count it there too)"),
+        "list 'vendor-review' under `controls:` of 'mailer'; the flow's threats count it there too"),
     "zone_unused.yaml": (
         11, 5, "zone-unused", "zone 'office' holds no component or party and no actor starts in it",
         "place elements in it with `zone:`, or remove it"),
@@ -213,6 +213,17 @@ def test_a_party_control_on_the_party_itself_is_no_warning() -> None:
     component = "  - {id: mailer, name: Mailer, type: external-entity, kind: third-party-service, zone: internet}\n"
     service = text.replace(party, "").replace("processes: [orders]}\n", "processes: [orders]}\n" + component, 1)
     assert [w.code for w in lint(load_model_text(service))] == ["party-control-on-flow"]
+    partner = text.replace("kind: vendor,", "kind: partner,")
+    assert [w.code for w in lint(load_model_text(partner))] == ["party-control-on-flow"]
+    # the vendor already implements both catalog controls through a control of its own: nothing to move
+    soc2 = "  - {id: soc2, name: SOC 2 review, implements: [C-VENDOR-ASSESSMENT, C-DPA-CONTRACT]}\n"
+    reviewed = text.replace("receives: [orders]}", "receives: [orders], controls: [soc2]}").replace(
+        "controls:\n", "controls:\n" + soc2)
+    assert lint(load_model_text(reviewed)) == []
+    half = reviewed.replace("implements: [C-VENDOR-ASSESSMENT, C-DPA-CONTRACT]}\n  - {id: vendor", "implements: "
+                            "[C-VENDOR-ASSESSMENT]}\n  - {id: vendor")
+    [warning] = lint(load_model_text(half))
+    assert "(C-DPA-CONTRACT)" in warning.message
 
 
 def test_a_warning_in_an_included_file_gives_its_path_in_that_file(tmp_path: Path) -> None:

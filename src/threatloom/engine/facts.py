@@ -136,6 +136,10 @@ ELEMENT_FACTS: dict[str, tuple[FactKind, str]] = {
     "sign_in_parties": (PARTY_KIND_SET, "kinds of the parties that sign in to it"),
     "admin_reached_from_lower_trust": (BOOL, "an administrative flow from a person, from the internet or over "
                                              "a remote session starts at lower trust than it"),
+    "admin_reached_beyond_customers": (BOOL, "an administrative flow from lower trust (as for "
+                                             "admin_reached_from_lower_trust) that does not start with customers "
+                                             "alone: a remote session, or requests starting with other parties, "
+                                             "or with no drawn party at all (a client, the internet at large)"),
     "callers_reached_from_internet": (BOOL, "an element that sends it flows is itself reached from the "
                                             "internet or sits in an internet zone"),
     "logs_to_third_party": (BOOL, "sends a flow to a log store or monitoring service run by a third party or "
@@ -387,6 +391,8 @@ _ELEMENT_VALUES: dict[str, Callable[[_ElementSubject], Any]] = {
     "sign_ins": lambda s: s.reached.sign_ins,
     "sign_in_parties": lambda s: s.reached.sign_in_parties,
     "admin_reached_from_lower_trust": lambda s: _admin_reached_from_lower_trust(s.top, s.id, s.trust),
+    "admin_reached_beyond_customers": lambda s: _admin_reached_from_lower_trust(s.top, s.id, s.trust,
+                                                                                customers_aside=True),
     "callers_reached_from_internet": lambda s: _callers_reached_from_internet(s.top, s.incoming),
     "callers_take_anonymous_requests": lambda s: any(
         f.source in s.top.anonymous_inbound for f in s.incoming if not s.top.nature[f.id].remote_session),
@@ -464,15 +470,23 @@ def _fetches_urls(top: Topology, element: Element, outgoing: list[Flow]) -> bool
     return False
 
 
-def _admin_reached_from_lower_trust(top: Topology, element_id: str, own_trust: int) -> bool:
+def _admin_reached_from_lower_trust(top: Topology, element_id: str, own_trust: int,
+                                    customers_aside: bool = False) -> bool:
+    """An administrative flow from people, the internet or a remote session starts at lower trust; with
+    `customers_aside`, not counting requests that start with customers alone (the administration a product
+    offers its customers, which must answer them wherever they are)."""
     for flow in top.index.incoming.get(element_id, []):
         nature = top.nature[flow.id]
         if not nature.administrative:
             continue
         origin = top.flow_origin(flow)
         lower = origin.trust is not None and origin.trust < own_trust
-        if lower and (origin.people or origin.internet or nature.remote_session):
-            return True
+        if not lower or not (origin.people or origin.internet or nature.remote_session):
+            continue
+        if customers_aside and not nature.remote_session and origin.parties \
+                and origin.parties <= {PartyKind.CUSTOMER.value}:
+            continue
+        return True
     return False
 
 

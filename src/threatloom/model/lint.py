@@ -173,26 +173,25 @@ ABOUT_THE_PARTY = frozenset({"C-VENDOR-ASSESSMENT", "C-DPA-CONTRACT"})
 def _vendor_controls_on_flows(model: Model) -> Iterator[Problem]:
     """A vendor review or a processing agreement recorded on a flow into a vendor or partner (or a
     third-party service) counts for that flow's threats only; the threats on the third party itself (its
-    breach, its access) count the controls recorded on it."""
-    controls = {c.id: c for c in model.controls}
-    parties: dict[str, Party | Component] = {
+    breach, its access) count the controls recorded on it. Only a catalog control the third party does not
+    already implement is worth the warning."""
+    index = model.index
+    third: dict[str, Party | Component] = {
         p.id: p for p in model.environment if p.kind in (PartyKind.VENDOR, PartyKind.PARTNER)}
-    parties.update((c.id, c) for c in model.components if c.kind is ComponentKind.THIRD_PARTY_SERVICE)
+    third.update((c.id, c) for c in model.components if c.kind is ComponentKind.THIRD_PARTY_SERVICE)
     for flow in model.flows:
-        party = parties.get(flow.destination)
+        party = third.get(flow.destination)
         if party is None:
             continue
-        for control_id in flow.controls:
-            control = controls.get(control_id)
-            if control is None or control_id in party.controls:
-                continue
-            about = sorted(ABOUT_THE_PARTY.intersection(control.implements))
+        held = {cid for c in index.controls_of(party.controls) for cid in c.implements}
+        for control in index.controls_of(flow.controls):
+            about = sorted((ABOUT_THE_PARTY & set(control.implements)) - held)
             if about:
                 yield _warn(model, f"flows/{flow.id}", "party-control-on-flow",
-                            f"flow {flow.id!r} records {control_id!r} ({', '.join(about)}), which is about "
+                            f"flow {flow.id!r} records {control.id!r} ({', '.join(about)}), which is about "
                             f"{party.id!r} itself: the threats on {party.id!r} do not count it there",
-                            f"list {control_id!r} under `controls:` of {party.id!r} (the flow's threats count "
-                            "it there too)")
+                            f"list {control.id!r} under `controls:` of {party.id!r}; the flow's threats count "
+                            "it there too")
 
 
 def _unused_zones(model: Model, populated: set[str]) -> Iterator[Problem]:
