@@ -220,6 +220,8 @@ def test_a_party_control_on_the_party_itself_is_no_warning() -> None:
     reviewed = text.replace("receives: [orders]}", "receives: [orders], controls: [soc2]}").replace(
         "controls:\n", "controls:\n" + soc2)
     assert lint(load_model_text(reviewed)) == []
+    planned = reviewed.replace(soc2, soc2.replace("]}", "], status: planned}"))
+    assert [w.code for w in lint(load_model_text(planned))] == ["party-control-on-flow"]  # counts for nothing yet
     half = reviewed.replace("implements: [C-VENDOR-ASSESSMENT, C-DPA-CONTRACT]}\n  - {id: vendor", "implements: "
                             "[C-VENDOR-ASSESSMENT]}\n  - {id: vendor")
     [warning] = lint(load_model_text(half))

@@ -12,6 +12,7 @@ from threatloom.model.vocabulary import (
     Authentication,
     Classification,
     ComponentKind,
+    ControlStatus,
     ElementType,
     Encryption,
     PartyKind,
@@ -183,7 +184,8 @@ def _vendor_controls_on_flows(model: Model) -> Iterator[Problem]:
         party = third.get(flow.destination)
         if party is None:
             continue
-        held = {cid for c in index.controls_of(party.controls) for cid in c.implements}
+        held = {cid for c in index.controls_of(party.controls) if c.status is not ControlStatus.PLANNED
+                for cid in c.implements}  # what already counts on the third party
         for control in index.controls_of(flow.controls):
             about = sorted((ABOUT_THE_PARTY & set(control.implements)) - held)
             if about:
