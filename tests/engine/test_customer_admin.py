@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cache
 
+import pytest
+
 from threatloom.catalog.loading import Catalog, load_catalog
 from threatloom.engine import analyse
 from threatloom.engine.threat import Analysis
@@ -61,21 +63,25 @@ def test_the_same_api_untagged_is_staff_administration() -> None:
     assert findings(untagged) == {"TL-E001@admin-api"}
 
 
-def test_a_vendor_over_remote_desktop_keeps_the_staff_finding() -> None:
+# others who reach the tagged administration from lower trust keep the staff finding beside the customers'
+OTHERS = {
     # remote sessions are no application input, so no party of theirs is among the element's reach
-    analysis = analysed(
+    "a vendor over remote desktop": (
         "  - {id: jump, name: Vendor jump host, type: process, kind: virtual-machine, zone: vendor-dmz}\n",
         "  - {id: rdp, name: Remote maintenance, source: jump, destination: admin-api, protocol: RDP,\n"
-        "     authentication: password, encryption: tls}\n")
-    assert findings(analysis) == {"TL-E001@admin-api", "TL-E014@admin-api"}
-
-
-def test_staff_drawn_as_a_client_without_a_party_keep_the_staff_finding() -> None:
-    analysis = analysed(
+        "     authentication: password, encryption: tls}\n"),
+    # a client with no party drawn using it brings no party at all
+    "staff laptops drawn without a party": (
         "  - {id: laptops, name: Staff laptops, type: process, kind: workstation, zone: office}\n",
         "  - {id: support, name: Support work, source: laptops, destination: admin-api, protocol: HTTPS,\n"
-        "     authentication: sso, encryption: tls}\n")
-    assert findings(analysis) == {"TL-E001@admin-api", "TL-E014@admin-api"}
+        "     authentication: sso, encryption: tls}\n"),
+}
+
+
+@pytest.mark.parametrize("who", sorted(OTHERS))
+def test_others_reaching_the_administration_keep_the_staff_finding(who: str) -> None:
+    components, flows = OTHERS[who]
+    assert findings(analysed(components, flows)) == {"TL-E001@admin-api", "TL-E014@admin-api"}
 
 
 def test_a_tagged_data_store_gets_the_customers_finding() -> None:
